@@ -1,0 +1,73 @@
+"""The JSON API at /api/v1/: one router per app, one error shape for all of them."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from fangyi.accounts.api import router as accounts_router
+from fangyi.accounts.auth import API_AUTH
+from fangyi.core.errors import DomainError
+from fangyi.people.api import router as people_router
+from fangyi.regions.api import router as regions_router
+
+api = NinjaAPI(
+    title="Fangyi API",
+    version="1",
+    description="防疫 — epidemic response and economic recovery. Errors are JSON {code, message}.",
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+
+health_router = Router(tags=["health"])
+
+
+@health_router.get("/health", auth=None)
+def health(request: HttpRequest) -> dict[str, str]:
+    return {"status": "ok"}
+
+
+api.add_router("", health_router)
+api.add_router("", accounts_router)
+api.add_router("/regions", regions_router)
+api.add_router("/people", people_router)
+
+
+def _error(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status, exc.as_dict())
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
+        for error in exc.errors
+    ]
+    return _error(
+        request,
+        422,
+        {"code": "validation_error", "message": _("The request is not valid."), "errors": errors},
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, {"code": "unauthenticated", "message": _("Sign in first.")})
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, {"code": "not_found", "message": _("Not found.")})
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = "forbidden" if exc.status_code == 403 else "http_error"
+    return _error(request, exc.status_code, {"code": code, "message": str(exc)})

@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from fangyi.core.progress import ProgressLine
+from fangyi.regions.services import regions_load
+
+
+class Command(BaseCommand):
+    help = "Load Hunan's divisions (2020 list) — province to village. Safe to run again."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with ProgressLine(self.stderr, "regions") as bar:
+            result = regions_load(progress=bar.update)
+        levels = ", ".join(f"{level} {count}" for level, count in result.by_level.items())
+        self.stdout.write(self.style.SUCCESS(f"Loaded {result.total} regions ({levels})."))
