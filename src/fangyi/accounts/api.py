@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 from django.utils.translation import get_language
-from ninja import Router
+from ninja import Router, Status
 
 from fangyi.accounts.schemas import MeOut, RoleOut, TokenIn, TokenOut
 from fangyi.accounts.selectors import capabilities_of, role_assignments_of
@@ -42,8 +42,8 @@ def token_create(request: HttpRequest, payload: TokenIn) -> TokenOut:
 
 
 @router.delete("/auth/token", response={204: None, **ERRORS_WRITE})
-def token_revoke(request: HttpRequest) -> tuple[int, None]:
+def token_revoke(request: HttpRequest) -> Status[None]:
     """Revoke the bearer token this request was made with."""
     header = request.headers.get("Authorization", "")
     api_token_revoke(actor=request.user, key=header.removeprefix("Bearer ").strip())
-    return 204, None
+    return Status(204, None)

@@ -41,9 +41,9 @@ class User(AbstractUser):
         return cache[capability]  # type: ignore[no-any-return]
 
     def _assignments(self) -> list["RoleAssignment"]:
-        if "_assignments" not in self.__dict__:
-            self.__dict__["_assignments"] = list(self.role_assignments.all())
-        return self.__dict__["_assignments"]  # type: ignore[no-any-return]
+        if "_assignment_cache" not in self.__dict__:
+            self.__dict__["_assignment_cache"] = list(self.role_assignments.all())
+        return self.__dict__["_assignment_cache"]  # type: ignore[no-any-return]
 
 
 class RoleAssignment(models.Model):

@@ -1,7 +1,7 @@
 import uuid
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE
 from fangyi.people.models import Person
@@ -43,9 +43,9 @@ def people(request: HttpRequest, filters: Query[PersonFilter]) -> PersonPage:
 
 
 @router.post("", response={201: PersonOut, **ERRORS_WRITE})
-def people_register(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonOut]:
+def people_register(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     person = person_register(actor=request.user, **payload.dict())
-    return 201, person_out(person)
+    return Status(201, person_out(person))
 
 
 @router.post("/lookup", response={200: PersonOut, **ERRORS_READ})

@@ -11,9 +11,9 @@ from fangyi.regions.selectors import id_address_code_known, region_path
 
 def person_list(*, actor: Actor, region: str | None = None, q: str | None = None) -> QuerySet[Person]:
     require(actor, "people.view")
-    people = Person.objects.filter(scope_q(actor, "people.view", "home_region_id"))
+    people = Person.objects.filter(scope_q(actor, "people.view", "home_region__code"))
     if region:
-        people = people.filter(home_region_id__startswith=region_path(region))
+        people = people.filter(home_region__code__startswith=region_path(region))
     if q:
         people = people.filter(Q(name__contains=q.strip()))
     return people.select_related("home_region")
@@ -38,8 +38,8 @@ def person_find_by_id_number(*, actor: Actor, id_number: str) -> Person:
 def person_counts_by_child_region(*, actor: Actor, parent_path: str, child_length: int) -> dict[str, int]:
     """Residents per child region of `parent_path`, counting only what the actor may see."""
     rows = (
-        Person.objects.filter(scope_q(actor, "people.view", "home_region_id"))
-        .filter(home_region_id__startswith=parent_path)
+        Person.objects.filter(scope_q(actor, "people.view", "home_region__code"))
+        .filter(home_region__code__startswith=parent_path)
         .annotate(child=Substr("home_region_id", 1, child_length))
         .values("child")
         .annotate(n=Count("id"))

@@ -1,5 +1,5 @@
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE
 from fangyi.regions.models import Place, Region
@@ -63,9 +63,9 @@ def places(request: HttpRequest, filters: Query[PlaceFilter]) -> PlacePage:
 
 
 @router.post("/places", response={201: PlaceOut, **ERRORS_WRITE})
-def places_create(request: HttpRequest, payload: PlaceIn) -> tuple[int, PlaceOut]:
+def places_create(request: HttpRequest, payload: PlaceIn) -> Status[PlaceOut]:
     place = place_create(actor=request.user, **payload.dict())
-    return 201, place_out(place)
+    return Status(201, place_out(place))
 
 
 @router.get("/places/{place_id}", response={200: PlaceOut, **ERRORS_READ})

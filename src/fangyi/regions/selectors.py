@@ -76,9 +76,9 @@ def level_of(path: str) -> str:
 
 def grid_list(*, actor: Actor, region: str | None = None) -> QuerySet[Grid]:
     require(actor, "regions.view_grids")
-    grids = Grid.objects.filter(scope_q(actor, "regions.view_grids", "region_id"))
+    grids = Grid.objects.filter(scope_q(actor, "regions.view_grids", "region__code"))
     if region:
-        grids = grids.filter(region_id__startswith=region_path(region))
+        grids = grids.filter(region__code__startswith=region_path(region))
     return grids.select_related("region")
 
 
@@ -86,11 +86,11 @@ def place_list(
     *, actor: Actor, kind: str | None = None, region: str | None = None, q: str | None = None
 ) -> QuerySet[Place]:
     require(actor, "places.view")
-    places = Place.objects.filter(scope_q(actor, "places.view", "region_id"))
+    places = Place.objects.filter(scope_q(actor, "places.view", "region__code"))
     if kind:
         places = places.filter(kind=kind)
     if region:
-        places = places.filter(region_id__startswith=region_path(region))
+        places = places.filter(region__code__startswith=region_path(region))
     if q:
         places = places.filter(Q(name__contains=q) | Q(address__contains=q))
     return places.select_related("region")
