@@ -1,9 +1,9 @@
 """The `fangyi` command: demo, serve, worker, and every Django management command.
 
-    fangyi demo            migrate, load Hunan, seed the demo, print the logins, serve on :8000
-    fangyi serve           serve the platform (waitress) on FANGYI_HOST:FANGYI_PORT
-    fangyi worker          run background tasks (the database queue)
-    fangyi load-regions    any other word is a management command; dashes become underscores
+fangyi demo            migrate, load Hunan, seed the demo, print the logins, serve on :8000
+fangyi serve           serve the platform (waitress) on FANGYI_HOST:FANGYI_PORT
+fangyi worker          run background tasks (the database queue)
+fangyi load-regions    any other word is a management command; dashes become underscores
 """
 
 import os

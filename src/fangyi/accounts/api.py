@@ -2,6 +2,7 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from ninja import Router, Status
 
+from fangyi.accounts.auth import current_user
 from fangyi.accounts.schemas import MeOut, RoleOut, TokenIn, TokenOut
 from fangyi.accounts.selectors import capabilities_of, role_assignments_of
 from fangyi.accounts.services import api_token_create, api_token_revoke, login_authenticate
@@ -12,7 +13,7 @@ router = Router(tags=["accounts"])
 
 @router.get("/me", response={200: MeOut, **ERRORS_READ})
 def me(request: HttpRequest) -> MeOut:
-    user = request.user
+    user = current_user(request)
     return MeOut(
         username=user.username,
         display_name=user.display_name or user.username,
@@ -45,5 +46,5 @@ def token_create(request: HttpRequest, payload: TokenIn) -> TokenOut:
 def token_revoke(request: HttpRequest) -> Status[None]:
     """Revoke the bearer token this request was made with."""
     header = request.headers.get("Authorization", "")
-    api_token_revoke(actor=request.user, key=header.removeprefix("Bearer ").strip())
+    api_token_revoke(actor=current_user(request), key=header.removeprefix("Bearer ").strip())
     return Status(204, None)

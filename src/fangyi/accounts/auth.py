@@ -3,8 +3,10 @@
 from typing import Any
 
 from django.http import HttpRequest
+from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from fangyi.accounts.models import User
 from fangyi.accounts.services import api_token_authenticate
 
 
@@ -30,3 +32,11 @@ class SessionAuth(APIKeyCookie):
 
 
 API_AUTH = [TokenAuth(), SessionAuth()]
+
+
+def current_user(request: HttpRequest) -> User:
+    """The signed-in user of an authenticated API request (every route but the public ones)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise AuthenticationError()
+    return user

@@ -8,9 +8,7 @@ class AccountError(DomainError):
 
 
 def invalid_credentials() -> AccountError:
-    return AccountError(
-        "auth.invalid_credentials", _("Wrong username or password."), status=401
-    )
+    return AccountError("auth.invalid_credentials", _("Wrong username or password."), status=401)
 
 
 def login_throttled(minutes: int) -> AccountError:

@@ -38,12 +38,12 @@ class User(AbstractUser):
             cache[capability] = tuple(
                 sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
             )
-        return cache[capability]  # type: ignore[no-any-return]
+        return cache[capability]
 
     def _assignments(self) -> list["RoleAssignment"]:
         if "_assignment_cache" not in self.__dict__:
             self.__dict__["_assignment_cache"] = list(self.role_assignments.all())
-        return self.__dict__["_assignment_cache"]  # type: ignore[no-any-return]
+        return self.__dict__["_assignment_cache"]
 
 
 class RoleAssignment(models.Model):
@@ -53,9 +53,7 @@ class RoleAssignment(models.Model):
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignments"
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
-    region = models.ForeignKey(
-        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
-    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -101,3 +99,6 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = _("failed sign-in")
         verbose_name_plural = _("failed sign-ins")
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.ip_address}"

@@ -43,7 +43,7 @@ def login_authenticate(*, request: HttpRequest | None, username: str, password: 
         LoginFailure.objects.create(username=username.lower(), ip_address=ip_address, at=clock.now())
         raise invalid_credentials()
     LoginFailure.objects.filter(username=username.lower()).delete()
-    return user  # type: ignore[return-value]
+    return user
 
 
 def _hash_key(key: str) -> str:
@@ -94,8 +94,13 @@ def api_token_revoke(*, actor: User, key: str) -> None:
 
 @transaction.atomic
 def user_create(
-    *, actor: User | None, username: str, password: str, display_name: str = "",
-    roles: Sequence[tuple[str, str]] = (), **extra: Any,
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    display_name: str = "",
+    roles: Sequence[tuple[str, str]] = (),
+    **extra: Any,
 ) -> User:
     """Create a user with roles [(role, region code)]; validates every role and region first."""
     if User.objects.filter(username=username).exists():
@@ -108,5 +113,7 @@ def user_create(
     user = User.objects.create_user(username=username, password=password, display_name=display_name, **extra)
     for role, region in resolved:
         RoleAssignment.objects.create(user=user, role=role, region=region)
-    audit_record(actor=actor, action="user.create", obj=user, data={"roles": [[r, g.code] for r, g in resolved]})
+    audit_record(
+        actor=actor, action="user.create", obj=user, data={"roles": [[r, g.code] for r, g in resolved]}
+    )
     return user

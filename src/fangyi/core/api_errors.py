@@ -1,7 +1,12 @@
 """The error body every API endpoint documents and returns: `{"code", "message"}`."""
 
+from typing import cast
+
 from django.http import HttpRequest
 from ninja import Schema
+from ninja.errors import AuthenticationError
+
+from fangyi.core.access import Actor
 
 
 class ErrorOut(Schema):
@@ -33,3 +38,10 @@ ERRORS_AUTH: dict[int, type[Schema]] = {
 def client_ip(request: HttpRequest) -> str:
     """The peer address. Behind a proxy, configure it to set REMOTE_ADDR (not X-Forwarded-For)."""
     return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def request_actor(request: HttpRequest) -> Actor:
+    """The signed-in user of an authenticated API request, as the actor that selectors scope by."""
+    if not request.user.is_authenticated:
+        raise AuthenticationError()
+    return cast(Actor, request.user)

@@ -1,3 +1,5 @@
+import uuid
+
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
@@ -19,7 +21,7 @@ def person_list(*, actor: Actor, region: str | None = None, q: str | None = None
     return people.select_related("home_region")
 
 
-def person_get(*, actor: Actor, person_id: object) -> Person:
+def person_get(*, actor: Actor, person_id: uuid.UUID | str) -> Person:
     try:
         return person_list(actor=actor).get(pk=person_id)
     except (Person.DoesNotExist, ValueError):

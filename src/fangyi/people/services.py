@@ -1,3 +1,4 @@
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -5,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import pii
 from fangyi.core.access import Actor, covers, require
+from fangyi.core.errors import PermissionDenied
 from fangyi.core.services import audit_record
 from fangyi.core.validators import mask_middle, normalize_phone, parse_id_number
-from fangyi.core.errors import PermissionDenied
 from fangyi.people.errors import (
     PeopleError,
     duplicate_person,
@@ -93,7 +94,7 @@ def person_build(
 
 
 @transaction.atomic
-def person_reveal_identity(*, actor: Actor, person_id: object, reason: str) -> dict[str, str]:
+def person_reveal_identity(*, actor: Actor, person_id: uuid.UUID | str, reason: str) -> dict[str, str]:
     """The full identity number and phone, for roles that may see them; always audited."""
     person = person_get(actor=actor, person_id=person_id)
     if not covers(actor, "people.reveal", person.home_region_id):

@@ -24,9 +24,7 @@ class Region(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    population = models.PositiveBigIntegerField(
-        _("population (2020 census)"), null=True, blank=True
-    )
+    population = models.PositiveBigIntegerField(_("population (2020 census)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("region")
@@ -71,9 +69,7 @@ class Place(models.Model):
     )
     address = models.CharField(_("address"), max_length=256, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -81,9 +77,7 @@ class Place(models.Model):
         verbose_name = _("place")
         verbose_name_plural = _("places")
         ordering = ["region_id", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["region", "kind", "name"], name="place_unique_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["region", "kind", "name"], name="place_unique_name")]
 
     def __str__(self) -> str:
         return self.name

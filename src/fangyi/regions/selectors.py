@@ -1,4 +1,5 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 
 from fangyi.core.access import Actor, require, scope_q
 from fangyi.regions.choices import LEVEL_BY_PATH_LENGTH, Level
@@ -101,3 +102,16 @@ def place_get(*, actor: Actor, place_id: int) -> Place:
         return place_list(actor=actor).get(pk=place_id)
     except Place.DoesNotExist:
         raise place_not_found() from None
+
+
+def place_counts_by_child_region(*, actor: Actor, parent_path: str, child_length: int) -> dict[str, int]:
+    """Places per child region of `parent_path`, counting only what the actor may see."""
+    rows = (
+        Place.objects.filter(scope_q(actor, "places.view", "region__code"))
+        .filter(region__code__startswith=parent_path)
+        .annotate(child=Substr("region_id", 1, child_length))
+        .values("child")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["child"]: row["n"] for row in rows}

@@ -168,8 +168,14 @@ def _grid_name(number: int) -> str:
 
 @transaction.atomic
 def place_create(
-    *, actor: Actor, name: str, kind: str, region: str, address: str = "",
-    latitude: float | None = None, longitude: float | None = None,
+    *,
+    actor: Actor,
+    name: str,
+    kind: str,
+    region: str,
+    address: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
 ) -> Place:
     require(actor, "places.manage")
     path = region_path(region)
@@ -184,12 +190,18 @@ def place_create(
         raise RegionError("place.invalid_kind", _("Unknown kind of place."), field="kind")
     if Place.objects.filter(region_id=path, kind=kind, name=name).exists():
         raise RegionError(
-            "place.duplicate", _("This region already has a place of that kind and name."),
-            field="name", status=409,
+            "place.duplicate",
+            _("This region already has a place of that kind and name."),
+            field="name",
+            status=409,
         )
     place = Place.objects.create(
-        name=name, kind=kind, region_id=path, address=address.strip(),
-        latitude=latitude, longitude=longitude,
+        name=name,
+        kind=kind,
+        region_id=path,
+        address=address.strip(),
+        latitude=latitude,
+        longitude=longitude,
     )
     audit_record(actor=actor, action="place.create", obj=place, region_path=path)
     return place
