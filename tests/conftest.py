@@ -47,3 +47,36 @@ def api_client():
 def county_official(make_user) -> User:
     """A county official of 芙蓉区 (430102), Changsha."""
     return make_user(Role.COUNTY_OFFICIAL, "430102")
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    """Cheap password hashing for tests that create many users or sign in often."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def new_id_number():
+    """A factory of distinct, valid identity numbers: new_id_number("430102", "19800101", sex="F")."""
+    from fangyi.core.validators import id_check_char
+
+    serial = iter(range(1, 500))
+
+    def make(region: str = "430102", birth: str = "19800101", *, sex: str = "M") -> str:
+        n = next(serial)
+        first17 = f"{region}{birth}{n // 5:02d}{2 * (n % 5) + (1 if sex == 'M' else 0)}"
+        return first17 + id_check_char(first17)
+
+    return make
+
+
+@pytest.fixture
+def bearer():
+    """Authorization headers carrying a fresh API token of `user`."""
+    from fangyi.accounts.services import api_token_create
+
+    def make(user: User) -> dict[str, str]:
+        _token, key = api_token_create(actor=user, name="test")
+        return {"Authorization": f"Bearer {key}"}
+
+    return make

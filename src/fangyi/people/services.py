@@ -37,12 +37,13 @@ def person_register(
 
     `actor=None` is the system (demo seeding); otherwise the actor needs people.manage at the home.
     """
+    if actor is not None:
+        # Authorise first, so that a refused actor learns nothing (not even that a number exists).
+        require(actor, "people.manage")
+        if not covers(actor, "people.manage", region_path(home_region)):
+            raise region_not_found()
     person = person_build(name=name, id_number=id_number, home_region=home_region, phone=phone,
                           address=address, synthetic=synthetic)
-    if actor is not None:
-        require(actor, "people.manage")
-        if not covers(actor, "people.manage", person.home_region_id):
-            raise region_not_found()
     try:
         with transaction.atomic():
             person.save(force_insert=True)

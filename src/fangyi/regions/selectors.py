@@ -10,7 +10,7 @@ from fangyi.regions.models import Grid, Place, Region
 def region_path(raw: str) -> str:
     """Normalise an official or path code (430000, 430100, 430102001000...) to a region path."""
     value = (raw or "").strip()
-    if not value.isdigit() or len(value) not in {2, 4, 6, 9, 12}:
+    if not (value.isascii() and value.isdigit()) or len(value) not in {2, 4, 6, 9, 12}:
         raise invalid_region_code(raw)
     if len(value) == 12 and value.endswith("000"):
         value = value[:9]
@@ -20,7 +20,10 @@ def region_path(raw: str) -> str:
         value = value[:2] if value.endswith("0000") else value[:4]
     if len(value) == 4 and value.endswith("00"):
         value = value[:2]
-    if value.endswith("00") and len(value) > 2:
+    # Every level's group must be non-zero (430100100 has no county); a group may end in zeros
+    # (仙庾镇 430202100, 李家村 430212108200).
+    groups = (value[:2], value[2:4], value[4:6], value[6:9], value[9:12])
+    if any(group and not group.strip("0") for group in groups):
         raise invalid_region_code(raw)
     return value
 
