@@ -8,6 +8,7 @@ from django.conf import settings
 from fangyi.accounts.choices import Role
 from fangyi.accounts.models import ApiToken, LoginFailure, RoleAssignment
 from fangyi.accounts.roles import ALL_CAPABILITIES
+from fangyi.accounts.services import api_token_create
 from fangyi.core import clock
 from fangyi.core.models import AuditEvent
 from fangyi.people.services import person_register
@@ -253,3 +254,54 @@ def test_superuser_is_province_wide(api_client, make_user, new_id_number):
 def test_inactive_superuser_holds_nothing(make_user):
     admin = make_user(superuser=True, is_active=False)
     assert admin.prefixes_for("people.view") == ()
+
+
+@pytest.fixture
+def browser():
+    from django.test import Client
+
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer fy_revoked-or-expired"}])
+def test_unsafe_request_without_credentials_is_401_not_a_csrf_error(browser, db, headers):
+    """Through the whole stack (middleware, CSRF): no session cookie means "sign in", not "forbidden"."""
+    payload = {"name": "新卡口", "kind": "compound_gate", "region": "430102001001"}
+    response = browser.post(
+        "/api/v1/regions/places", payload, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+    assert not Place.objects.exists()
+
+
+def test_session_requests_still_need_the_csrf_token(browser, official):
+    browser.force_login(official)
+    payload = {"name": "新卡口", "kind": "compound_gate", "region": "430102001001"}
+    response = browser.post("/api/v1/regions/places", payload, content_type="application/json")
+    assert response.status_code == 403
+    assert not Place.objects.exists()
+    assert browser.get("/api/v1/me").status_code == 200  # safe methods need no token
+
+    token = "csrf" * 8  # any 32 letters: the cookie and the header must agree
+    browser.cookies[settings.CSRF_COOKIE_NAME] = token
+    response = browser.post(
+        "/api/v1/regions/places", payload, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 201
+    assert Place.objects.filter(name="新卡口").count() == 1
+
+
+def test_bearer_requests_need_no_csrf_token(browser, official):
+    _token, key = api_token_create(actor=official)
+    payload = {"name": "新卡口", "kind": "compound_gate", "region": "430102001001"}
+    response = browser.post(
+        "/api/v1/regions/places", payload, content_type="application/json", headers=auth(key)
+    )
+    assert response.status_code == 201
+
+
+def test_sign_in_with_nul_is_422(api_client, official):
+    response = sign_in(api_client, "fu\x00rong")
+    assert (response.status_code, response.json()["code"]) == (422, "validation_error")
+    assert LoginFailure.objects.count() == 0

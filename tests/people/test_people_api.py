@@ -282,3 +282,28 @@ def test_service_register_without_actor_is_the_system(db, new_id_number):
     )
     assert person.synthetic is True
     assert AuditEvent.objects.get(action="person.register").actor_id is None
+
+
+@pytest.mark.parametrize("field", ["name", "address", "phone", "id_number", "home_region"])
+def test_nul_characters_are_refused_before_the_database(api_client, official, payload, field):
+    payload[field] = payload[field][:3] + "\x00" + payload[field][3:]
+    before = counts()
+    response = api_client.post("/people", json=payload, user=official)
+    assert (response.status_code, response.json()["code"]) == (422, "validation_error")
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    "url", ["/people?q=%00", "/people?region=%00", "/people?offset=99999999999999999999"]
+)
+def test_list_input_the_database_cannot_take_is_422(api_client, official, url):
+    response = api_client.get(url, user=official)
+    assert (response.status_code, response.json()["code"]) == (422, "validation_error")
+
+
+def test_reveal_reason_with_nul_is_422(api_client, official, resident):
+    response = api_client.post(
+        f"/people/{resident.pk}/reveal", json={"reason": "流调\x00核实"}, user=official
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "validation_error")
+    assert not AuditEvent.objects.filter(action="person.reveal").exists()

@@ -269,3 +269,31 @@ def test_create_place_needs_places_manage(api_client, make_user, role):
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     assert not Place.objects.filter(name="新卡口").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/regions?q=a%00b",
+        "/regions?parent=4301%00",
+        "/regions/places?q=%00",
+        "/regions/places?region=%00",
+        "/regions?offset=99999999999999999999",
+        "/regions/places?offset=99999999999999999999",
+        "/regions/places/99999999999999999999",
+        "/regions/places/0",
+    ],
+)
+def test_input_the_database_cannot_take_is_422(api_client, official, url):
+    """NUL characters (PostgreSQL refuses them) and integers beyond 64 bits were server errors."""
+    response = api_client.get(url, user=official)
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
+def test_place_with_nul_in_its_name_is_422(api_client, official):
+    response = api_client.post(
+        "/regions/places", json={"name": "卡\x00口", "kind": "port", "region": "430102"}, user=official
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "validation_error")
+    assert not Place.objects.exists()

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -21,10 +22,17 @@ class TokenAuth(HttpBearer):
 class SessionAuth(APIKeyCookie):
     """Django's session login; unsafe methods need the CSRF token as pages send it."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
 
     def __init__(self) -> None:
         super().__init__(csrf=True)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a session cookie there is nothing for CSRF to protect: let the request fail as
+        # unauthenticated (401) instead of "CSRF check failed" (403), which clients cannot act on.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)

@@ -3,6 +3,8 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from fangyi.core.validators import NO_NUL_PATTERN
+
 
 class RoleOut(Schema):
     role: str
@@ -21,9 +23,9 @@ class MeOut(Schema):
 
 
 class TokenIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=256)
-    name: str = Field(default="api", max_length=64)
+    username: str = Field(min_length=1, max_length=150, pattern=NO_NUL_PATTERN)
+    password: str = Field(min_length=1, max_length=256, pattern=NO_NUL_PATTERN)
+    name: str = Field(default="api", max_length=64, pattern=NO_NUL_PATTERN)
 
 
 class TokenOut(Schema):

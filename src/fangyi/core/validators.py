@@ -54,6 +54,8 @@ PROVINCE_CODES = frozenset(
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
+# Text input may hold anything but NUL, which PostgreSQL cannot store (API schemas use this pattern).
+NO_NUL_PATTERN = r"^[^\x00]*$"
 
 
 def id_check_char(first17: str) -> str:

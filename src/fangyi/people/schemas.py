@@ -4,13 +4,17 @@ import uuid
 from ninja import Schema
 from pydantic import Field
 
+from fangyi.core.validators import NO_NUL_PATTERN
+
 
 class PersonIn(Schema):
-    name: str = Field(min_length=1, max_length=64)
-    id_number: str = Field(min_length=1, max_length=32)
-    home_region: str = Field(min_length=2, max_length=12, description="village/community code")
-    phone: str = Field(default="", max_length=20)
-    address: str = Field(default="", max_length=256)
+    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL_PATTERN)
+    id_number: str = Field(min_length=1, max_length=32, pattern=NO_NUL_PATTERN)
+    home_region: str = Field(
+        min_length=2, max_length=12, description="village/community code", pattern=NO_NUL_PATTERN
+    )
+    phone: str = Field(default="", max_length=20, pattern=NO_NUL_PATTERN)
+    address: str = Field(default="", max_length=256, pattern=NO_NUL_PATTERN)
 
 
 class PersonOut(Schema):
@@ -27,10 +31,10 @@ class PersonOut(Schema):
 
 
 class PersonFilter(Schema):
-    region: str | None = Field(default=None, max_length=12)
-    q: str | None = Field(default=None, max_length=64)
+    region: str | None = Field(default=None, max_length=12, pattern=NO_NUL_PATTERN)
+    q: str | None = Field(default=None, max_length=64, pattern=NO_NUL_PATTERN)
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000_000)
 
 
 class PersonPage(Schema):
@@ -39,11 +43,11 @@ class PersonPage(Schema):
 
 
 class PersonLookupIn(Schema):
-    id_number: str = Field(min_length=1, max_length=32)
+    id_number: str = Field(min_length=1, max_length=32, pattern=NO_NUL_PATTERN)
 
 
 class RevealIn(Schema):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, pattern=NO_NUL_PATTERN)
 
 
 class RevealOut(Schema):

@@ -1,5 +1,5 @@
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE, request_actor
 from fangyi.regions.models import Place, Region
@@ -69,7 +69,7 @@ def places_create(request: HttpRequest, payload: PlaceIn) -> Status[PlaceOut]:
 
 
 @router.get("/places/{place_id}", response={200: PlaceOut, **ERRORS_READ})
-def places_detail(request: HttpRequest, place_id: int) -> PlaceOut:
+def places_detail(request: HttpRequest, place_id: int = Path(..., ge=1, le=2**63 - 1)) -> PlaceOut:
     return place_out(place_get(actor=request_actor(request), place_id=place_id))
 
 

@@ -1,0 +1,326 @@
+"""The permission matrix: every API route × every role × inside/outside the jurisdiction.
+
+Each principal holds one role at 芙蓉区 (430102); the objects "in" scope lie in 芙蓉区 and those
+"out" of scope in 天心区 (430103), next door in the same city. Expectations follow the rules of
+ARCHITECTURE.md: anonymous → 401 (except public routes); a role lacking the capability → 403;
+an object outside the jurisdiction → 404 (never 403, so nothing about it leaks); a denied request
+changes nothing and its body names nothing. A route missing from MATRIX fails the suite, so new
+routes must be added here.
+"""
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from fangyi.accounts.choices import Role
+from fangyi.accounts.models import ApiToken, RoleAssignment, User
+from fangyi.accounts.roles import CAPABILITIES
+from fangyi.accounts.services import api_token_create
+from fangyi.core.models import AuditEvent, Job
+from fangyi.people.models import Person
+from fangyi.people.services import person_register
+from fangyi.regions.models import Place
+
+API_PREFIX = "/api/v1"
+IN, OUT = "430102", "430103"
+VILLAGE = {IN: "430102001001", OUT: "430103002001"}
+ID_NUMBER = {IN: "430102198001010011", OUT: "43010319850202002X"}
+NAME = {IN: "芙蓉居民甲", OUT: "天心居民乙"}
+PLACE = {IN: "芙蓉区测试卡口", OUT: "天心区测试卡口"}
+PASSWORD = "matrix-password"
+NO_ROLE, ANONYMOUS = "no_role", "anonymous"
+PRINCIPALS = [*Role.values, NO_ROLE, ANONYMOUS]
+SCOPES = ["in", "out"]
+
+
+@dataclasses.dataclass
+class World:
+    person: dict[str, Person]
+    place: dict[str, Place]
+    job: dict[str, Job]
+    user: User | None
+    headers: dict[str, str]
+
+    def region(self, scope: str) -> str:
+        return IN if scope == "in" else OUT
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """What a route needs and how it answers.
+
+    need: capabilities required anywhere (None: any signed-in user; PUBLIC: nobody).
+    scope: "object" (a path names one object: outside → 404), "create" (the body names the region:
+    outside → 404), "list" (outside → an empty page) or None (nothing regional).
+    see: for "object" routes, the capability that makes the object visible; an actor who can see
+    neither gets 404 even when a further capability is missing.
+    denied: the status for a role lacking `need` (403, or 404 where a route hides objects).
+    """
+
+    ok: int
+    request: Callable[[World, str], tuple[str, dict[str, Any]]]
+    need: tuple[str, ...] | str | None = None
+    scope: str | None = None
+    see: str | None = None
+    denied: int = 403
+
+
+PUBLIC = "public"
+
+
+def person_payload(world: World, scope: str) -> dict[str, Any]:
+    number = "430102199001010032" if scope == "in" else "430103199001010047"
+    return {"name": "新登记居民", "id_number": number, "home_region": VILLAGE[world.region(scope)]}
+
+
+def import_file(world: World, scope: str) -> dict[str, Any]:
+    content = f"姓名,身份证号,村社区代码\n新导入居民,430102199001010032,{VILLAGE[world.region(scope)]}\n"
+    upload = SimpleUploadedFile("people.csv", content.encode(), content_type="text/csv")
+    return {"data": {"dry_run": "false"}, "FILES": {"file": upload}}
+
+
+MATRIX: dict[tuple[str, str], Rule] = {
+    ("GET", "/health"): Rule(200, lambda w, s: ("/health", {}), need=PUBLIC),
+    ("POST", "/auth/token"): Rule(
+        200,
+        lambda w, s: ("/auth/token", {"json": {"username": "matrix-login", "password": PASSWORD}}),
+        need=PUBLIC,
+    ),
+    ("DELETE", "/auth/token"): Rule(204, lambda w, s: ("/auth/token", {})),
+    ("GET", "/me"): Rule(200, lambda w, s: ("/me", {})),
+    ("GET", "/regions"): Rule(200, lambda w, s: (f"/regions?parent={w.region(s)}", {})),
+    ("GET", "/regions/{code}"): Rule(200, lambda w, s: (f"/regions/{VILLAGE[w.region(s)]}", {})),
+    ("GET", "/regions/places"): Rule(
+        200, lambda w, s: (f"/regions/places?region={w.region(s)}", {}), need=("places.view",), scope="list"
+    ),
+    ("POST", "/regions/places"): Rule(
+        201,
+        lambda w, s: (
+            "/regions/places",
+            {"json": {"name": "新卡口", "kind": "compound_gate", "region": VILLAGE[w.region(s)]}},
+        ),
+        need=("places.manage",),
+        scope="create",
+    ),
+    ("GET", "/regions/places/{place_id}"): Rule(
+        200,
+        lambda w, s: (f"/regions/places/{w.place[s].pk}", {}),
+        need=("places.view",),
+        scope="object",
+        see="places.view",
+    ),
+    ("GET", "/people"): Rule(
+        200, lambda w, s: (f"/people?region={w.region(s)}", {}), need=("people.view",), scope="list"
+    ),
+    ("POST", "/people"): Rule(
+        201, lambda w, s: ("/people", {"json": person_payload(w, s)}), need=("people.manage",), scope="create"
+    ),
+    ("POST", "/people/lookup"): Rule(
+        200,
+        lambda w, s: ("/people/lookup", {"json": {"id_number": ID_NUMBER[w.region(s)]}}),
+        need=("people.view",),
+        scope="object",
+        see="people.view",
+    ),
+    ("GET", "/people/{person_id}"): Rule(
+        200,
+        lambda w, s: (f"/people/{w.person[s].pk}", {}),
+        need=("people.view",),
+        scope="object",
+        see="people.view",
+    ),
+    ("POST", "/people/{person_id}/reveal"): Rule(
+        200,
+        lambda w, s: (f"/people/{w.person[s].pk}/reveal", {"json": {"reason": "流调核实身份"}}),
+        need=("people.view", "people.reveal"),
+        scope="object",
+        see="people.view",
+    ),
+    ("POST", "/people/imports"): Rule(
+        202, lambda w, s: ("/people/imports", import_file(w, s)), need=("people.manage",)
+    ),
+    # A job is visible to whoever started it and to those who hold its capability over its region;
+    # to everyone else it does not exist.
+    ("GET", "/jobs/{job_id}"): Rule(
+        200,
+        lambda w, s: (f"/jobs/{w.job[s].pk}", {}),
+        need=("people.view",),
+        scope="object",
+        see="people.view",
+        denied=404,
+    ),
+}
+
+
+def api_routes() -> set[tuple[str, str]]:
+    from fangyi.api import api
+
+    paths = api.get_openapi_schema()["paths"]
+    return {(method.upper(), path.removeprefix(API_PREFIX)) for path, ops in paths.items() for method in ops}
+
+
+def test_every_route_is_in_the_matrix():
+    routes = api_routes()
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert not missing, f"add these routes to MATRIX in tests/test_permissions.py: {missing}"
+    assert not stale, f"these MATRIX entries name no route: {stale}"
+
+
+def test_public_routes_are_exactly_the_documented_ones():
+    from fangyi.api import api
+
+    paths = api.get_openapi_schema()["paths"]
+    public = {
+        (method.upper(), path.removeprefix(API_PREFIX))
+        for path, ops in paths.items()
+        for method, op in ops.items()
+        if not op.get("security")
+    }
+    assert public == {key for key, rule in MATRIX.items() if rule.need == PUBLIC}
+
+
+def capabilities(principal: str) -> frozenset[str]:
+    return CAPABILITIES.get(principal, frozenset())  # type: ignore[call-overload]
+
+
+def expected_status(rule: Rule, principal: str, scope: str) -> int:
+    if rule.need == PUBLIC:
+        return rule.ok
+    if principal == ANONYMOUS:
+        return 401
+    if rule.need is None:
+        return rule.ok
+    held = capabilities(principal)
+    if scope == "out" and rule.scope == "object" and rule.see in held:
+        return 404
+    if not set(rule.need) <= held:
+        return rule.denied
+    if scope == "out" and rule.scope in ("object", "create"):
+        return 404
+    return rule.ok
+
+
+def test_the_role_table_gives_sensitive_capabilities_to_officials_only():
+    """Pins the parts of roles.py the matrix relies on, so a change to it is deliberate."""
+
+    def holders(capability):
+        return {role for role in Role.values if capability in capabilities(role)}
+
+    assert holders("people.reveal") == {"provincial_command", "prefecture_official", "county_official"}
+    assert holders("people.manage") == {
+        "prefecture_official",
+        "county_official",
+        "township_official",
+        "grid_worker",
+    }
+    assert holders("places.manage") == {
+        "provincial_command",
+        "prefecture_official",
+        "county_official",
+        "township_official",
+    }
+    assert holders("people.view") == {
+        "provincial_command",
+        "prefecture_official",
+        "county_official",
+        "township_official",
+        "grid_worker",
+        "clinic_staff",
+        "lab_staff",
+        "hospital_staff",
+    }
+    assert {role for role in Role.values if not capabilities(role)} == {"employer", "merchant", "resident"}
+
+
+@pytest.fixture
+def world(db, settings) -> Callable[[str], World]:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    person, place, job = {}, {}, {}
+    for scope, region in (("in", IN), ("out", OUT)):
+        person[scope] = person_register(
+            actor=None,
+            name=NAME[region],
+            id_number=ID_NUMBER[region],
+            home_region=VILLAGE[region],
+            phone="13800138000",
+        )
+        place[scope] = Place.objects.create(
+            name=PLACE[region], kind="compound_gate", region_id=VILLAGE[region]
+        )
+        job[scope] = Job.objects.create(kind="people.import", region_path=region, capability="people.view")
+    User.objects.create_user(username="matrix-login", password=PASSWORD)
+
+    def build(principal: str) -> World:
+        user, headers = None, {}
+        if principal != ANONYMOUS:
+            user = User.objects.create(username=f"matrix-{principal}")
+            if principal != NO_ROLE:
+                RoleAssignment.objects.create(user=user, role=principal, region_id=IN)
+            _token, key = api_token_create(actor=user, name="matrix")
+            headers = {"Authorization": f"Bearer {key}"}
+        return World(person=person, place=place, job=job, user=user, headers=headers)
+
+    return build
+
+
+def snapshot() -> tuple[int, ...]:
+    return (
+        Person.objects.count(),
+        Place.objects.count(),
+        AuditEvent.objects.count(),
+        ApiToken.objects.count(),
+        ApiToken.objects.filter(revoked_at__isnull=False).count(),
+        Job.objects.count(),
+    )
+
+
+def secrets_of(world: World, scope: str) -> list[str]:
+    person, place = world.person[scope], world.place[scope]
+    return [
+        person.name,
+        person.id_number_masked,
+        str(person.pk),
+        ID_NUMBER[person.home_region_id[:6]],
+        place.name,
+    ]
+
+
+CASES = [
+    pytest.param(key, principal, scope, id=f"{key[0]} {key[1]}-{principal}-{scope}")
+    for key in MATRIX
+    for principal in PRINCIPALS
+    for scope in SCOPES
+]
+
+
+@pytest.mark.parametrize(("route", "principal", "scope"), CASES)
+def test_permission_matrix(api_client, world, route, principal, scope):
+    rule = MATRIX[route]
+    state = world(principal)
+    path, kwargs = rule.request(state, scope)
+    before = snapshot()
+
+    response = api_client.request(route[0], path, headers=state.headers, **kwargs)
+
+    expected = expected_status(rule, principal, scope)
+    body = response.content.decode()
+    assert response.status_code == expected, body
+    if response.status_code >= 400:
+        assert set(response.json()) >= {"code", "message"}
+        code = response.json()["code"]
+        if expected == 401:
+            assert code == "unauthenticated"
+        elif expected == 403:
+            assert code == "permission_denied"
+        assert snapshot() == before, "a refused request changed the database"
+        for secret in secrets_of(state, "in") + secrets_of(state, "out"):
+            assert secret not in body, f"a refused request leaked {secret!r}"
+    elif scope == "out":
+        for secret in secrets_of(state, "out"):
+            assert secret not in body, f"an object outside the jurisdiction leaked: {secret!r}"
+    if rule.scope == "list" and response.status_code == 200:
+        assert response.json()["count"] == (1 if scope == "in" else 0)
