@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from fangyi.accounts.api import router as accounts_router
 from fangyi.accounts.auth import API_AUTH
+from fangyi.core.api import router as jobs_router
 from fangyi.core.errors import DomainError
 from fangyi.people.api import router as people_router
 from fangyi.regions.api import router as regions_router
@@ -33,6 +34,7 @@ api.add_router("", health_router)
 api.add_router("", accounts_router)
 api.add_router("/regions", regions_router)
 api.add_router("/people", people_router)
+api.add_router("/jobs", jobs_router)
 
 
 def _error(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "fangyi.regions",
     "fangyi.accounts",
     "fangyi.people",
+    "fangyi.demo",
     "fangyi.web",
 ]
 

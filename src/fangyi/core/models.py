@@ -1,3 +1,4 @@
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -57,3 +58,65 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("audit events are append-only")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class Job(models.Model):
+    """A piece of long work run by the task worker, with its progress and outcome.
+
+    The input the worker needs (an uploaded file, options) is kept on the job so that the task
+    only has to load the job by id. Who may see a job: its actor, and anyone who holds
+    `capability` at `region_path` (see fangyi.core.selectors.job_get).
+    """
+
+    FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    params = models.JSONField(_("options"), default=dict, blank=True)
+    input_name = models.CharField(_("input file name"), max_length=255, blank=True)
+    input_data = models.BinaryField(_("input file"), blank=True, default=b"")
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    region_path = models.CharField(_("region"), max_length=16, blank=True, db_index=True)
+    capability = models.CharField(_("visible with capability"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

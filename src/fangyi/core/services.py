@@ -1,8 +1,9 @@
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
-from fangyi.core.models import AuditEvent
+from fangyi.core import clock
+from fangyi.core.models import AuditEvent, Job, JobStatus
 
 
 def audit_record(
@@ -24,3 +25,78 @@ def audit_record(
         reason=reason,
         data=data or {},
     )
+
+
+# Background jobs ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def job_create(
+    *,
+    actor: Any,
+    kind: str,
+    region_path: str = "",
+    capability: str = "",
+    params: dict[str, Any] | None = None,
+    input_name: str = "",
+    input_data: bytes = b"",
+) -> Job:
+    """Record a job to be run by the worker. Enqueue its task with transaction.on_commit."""
+    job = Job.objects.create(
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        region_path=region_path,
+        capability=capability,
+        params=params or {},
+        input_name=input_name[:255],
+        input_data=input_data,
+    )
+    audit_record(
+        actor=actor,
+        action="job.create",
+        obj=job,
+        region_path=region_path,
+        data={"kind": kind, "input_name": job.input_name, "params": job.params},
+    )
+    return job
+
+
+def job_start(*, job_id: Any) -> Job | None:
+    """Mark a queued job running. None if it is gone or already running/finished (idempotent)."""
+    now = clock.now()
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=now
+    )
+    return Job.objects.get(pk=job_id) if claimed else None
+
+
+def job_progress(*, job_id: Any, done: int, total: int, message: str = "") -> None:
+    """Record progress. Commits on its own (outside any long transaction) so pages can poll it."""
+    fields: dict[str, Any] = {"done": max(done, 0), "total": max(total, 0)}
+    if message:
+        fields["message"] = message
+    Job.objects.filter(pk=job_id).update(**fields)
+
+
+@transaction.atomic
+def job_finish(
+    *, job_id: Any, succeeded: bool, message: str = "", result: dict[str, Any] | None = None
+) -> Job:
+    """Mark a job finished with its outcome; the input file is dropped once it is no longer needed."""
+    job = Job.objects.select_for_update().get(pk=job_id)
+    job.status = JobStatus.SUCCEEDED if succeeded else JobStatus.FAILED
+    job.message = message
+    job.result = result or {}
+    job.finished_at = clock.now()
+    if succeeded and job.total:
+        job.done = job.total
+    job.input_data = b""
+    job.save(update_fields=["status", "message", "result", "finished_at", "done", "input_data"])
+    audit_record(
+        actor=job.actor,
+        action="job.finish",
+        obj=job,
+        region_path=job.region_path,
+        data={"status": job.status},
+    )
+    return job

@@ -1,0 +1,213 @@
+"""Resident pages: list, detail with an audited reveal, registration and list imports."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fangyi.core.access import Actor, covers, require
+from fangyi.core.errors import DomainError, NotFound, PermissionDenied
+from fangyi.core.htmx import render_page
+from fangyi.core.selectors import job_get, job_list_own
+from fangyi.people.imports import MAX_IMPORT_BYTES
+from fangyi.people.selectors import person_get, person_list
+from fangyi.people.services import (
+    IMPORT_JOB_KIND,
+    people_import_submit,
+    person_register,
+    person_reveal_identity,
+)
+
+PAGE_SIZE = 50
+
+View = Callable[..., HttpResponse]
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return cast(Actor, request.user)
+
+
+def domain_errors(view: View) -> View:
+    """Show a refused request (no permission, not found) as an error page with its status."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except (NotFound, PermissionDenied) as exc:
+            title = _("Not found") if exc.status == 404 else _("Not allowed")
+            context = {"status": exc.status, "title": title, "message": exc.render_message()}
+            return render(request, "web/error.html", context, status=exc.status)
+
+    return wrapper
+
+
+# List and detail ---------------------------------------------------------------------------------
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET"])
+def person_list_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    q = request.GET.get("q", "").strip()[:64]
+    region = request.GET.get("region", "").strip()[:12]
+    error = ""
+    try:
+        people = person_list(actor=actor, region=region or None, q=q or None)
+    except PermissionDenied:
+        raise
+    except DomainError as exc:  # a malformed region code: say so next to the filter
+        error = exc.render_message()
+        people = person_list(actor=actor, q=q or None)
+    page = Paginator(people.order_by("home_region_id", "name", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "q": q,
+        "region": region,
+        "region_error": error,
+        "query": query.urlencode(),
+        "can_manage": bool(actor.prefixes_for("people.manage")),
+    }
+    return render_page(request, "people/person_list.html", context, partial="results")
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET"])
+def person_detail_view(request: HttpRequest, person_id: str) -> HttpResponse:
+    actor = _actor(request)
+    person = person_get(actor=actor, person_id=person_id)
+    context = {"person": person, "can_reveal": covers(actor, "people.reveal", person.home_region_id)}
+    return render(request, "people/person_detail.html", context)
+
+
+@login_required
+@domain_errors
+@require_POST
+def person_reveal_view(request: HttpRequest, person_id: str) -> HttpResponse:
+    """The audited reveal: htmx swaps the full numbers into the detail page."""
+    actor = _actor(request)
+    person = person_get(actor=actor, person_id=person_id)
+    reason = request.POST.get("reason", "")
+    context: dict[str, Any] = {"person": person, "can_reveal": True, "reason": reason}
+    status = 200
+    try:
+        context["revealed"] = person_reveal_identity(actor=actor, person_id=person.pk, reason=reason)
+    except PermissionDenied:
+        raise
+    except DomainError as exc:
+        context["reveal_error"] = exc.render_message()
+        status = 400 if not request.htmx else 200  # type: ignore[attr-defined]
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "people/person_detail.html#reveal", context, status=status)
+    return render(request, "people/person_detail.html", context, status=status)
+
+
+# Registration ------------------------------------------------------------------------------------
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=64)
+    id_number = forms.CharField(label=gettext_lazy("Identity number"), max_length=32)
+    home_region = forms.CharField(
+        label=gettext_lazy("Village or community code"),
+        max_length=12,
+        help_text=gettext_lazy("The 12-digit code of the home village or community."),
+    )
+    phone = forms.CharField(label=gettext_lazy("Mobile phone"), max_length=20, required=False)
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=256, required=False)
+
+
+def _add_domain_error(form: forms.Form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    if field is None and exc.code.startswith("region."):
+        field = "home_region"
+    form.add_error(field, exc.render_message())
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def person_register_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, "people.manage")
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = person_register(actor=actor, **form.cleaned_data)
+        except PermissionDenied:
+            raise
+        except DomainError as exc:
+            _add_domain_error(form, exc)
+        else:
+            return redirect("people:detail", person_id=person.pk)
+    status = 400 if form.errors else 200
+    return render(request, "people/person_form.html", {"form": form}, status=status)
+
+
+# Imports -----------------------------------------------------------------------------------------
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Resident list"),
+        help_text=gettext_lazy(
+            "CSV (UTF-8 or GB18030) or Excel .xlsx with the columns 姓名, 身份证号, 村社区代码, "
+            "手机号, 地址 (or name, id_number, home_region, phone, address)."
+        ),
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Only check the file (dry run): write nothing"), required=False, initial=True
+    )
+    partial = forms.BooleanField(
+        label=gettext_lazy("Import the good rows even if some rows have errors"), required=False
+    )
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET", "POST"])
+def import_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, "people.manage")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = people_import_submit(
+                actor=actor,
+                file_name=upload.name or "",
+                content=upload.read(MAX_IMPORT_BYTES + 1),
+                dry_run=form.cleaned_data["dry_run"],
+                partial=form.cleaned_data["partial"],
+            )
+        except PermissionDenied:
+            raise
+        except DomainError as exc:
+            form.add_error("file", exc.render_message())
+        else:
+            return redirect("people:import_job", job_id=job.pk)
+    context = {"form": form, "jobs": job_list_own(actor=actor, kind=IMPORT_JOB_KIND)[:10]}
+    return render(request, "people/import_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@domain_errors
+@require_http_methods(["GET"])
+def import_job_view(request: HttpRequest, job_id: str) -> HttpResponse:
+    """The job's progress; while it runs, htmx polls this view for the `job-status` partial."""
+    job = job_get(actor=_actor(request), job_id=job_id)
+    return render_page(request, "people/import_job.html", {"job": job}, partial="job-status")
