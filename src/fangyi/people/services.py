@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from fangyi.core import pii
 from fangyi.core.access import Actor, covers, require
@@ -322,11 +323,32 @@ def _import_summary(result: dict[str, Any]) -> str:
     params = {"imported": result["imported"], "invalid": result["invalid"], "valid": result["valid"]}
     if result["dry_run"]:
         return (
-            str(_("Dry run: %(valid)s rows are valid, %(invalid)s have errors; nothing was written."))
+            ngettext(
+                "Dry run: %(valid)s rows valid, %(invalid)s row with errors; nothing was written.",
+                "Dry run: %(valid)s rows valid, %(invalid)s rows with errors; nothing was written.",
+                result["invalid"],
+            )
             % params
         )
     if result["errors"] and not result["partial"]:
-        return str(_("Nothing was imported: %(invalid)s rows have errors.")) % params
+        return (
+            ngettext(
+                "Nothing was imported: %(invalid)s row has errors.",
+                "Nothing was imported: %(invalid)s rows have errors.",
+                result["invalid"],
+            )
+            % params
+        )
     if result["errors"]:
-        return str(_("Imported %(imported)s residents; %(invalid)s rows with errors were skipped.")) % params
-    return str(_("Imported %(imported)s residents.")) % params
+        return (
+            ngettext(
+                "Imported %(imported)s residents; %(invalid)s row with errors was skipped.",
+                "Imported %(imported)s residents; %(invalid)s rows with errors were skipped.",
+                result["invalid"],
+            )
+            % params
+        )
+    return (
+        ngettext("Imported %(imported)s resident.", "Imported %(imported)s residents.", result["imported"])
+        % params
+    )

@@ -170,7 +170,7 @@ class ImportForm(forms.Form):
         ),
     )
     dry_run = forms.BooleanField(
-        label=gettext_lazy("Only check the file (dry run): write nothing"), required=False, initial=True
+        label=gettext_lazy("Only check the file (dry run): write nothing"), required=False
     )
     partial = forms.BooleanField(
         label=gettext_lazy("Import the good rows even if some rows have errors"), required=False
