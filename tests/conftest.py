@@ -1,14 +1,11 @@
-import os
+"""Shared fixtures. Run the suite with ./scripts/test (it sets FANGYI_DEBUG=1 before Django loads)."""
 
-os.environ.setdefault("FANGYI_DEBUG", "1")
-os.environ.setdefault("FANGYI_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+import pytest
+from ninja.testing import TestClient
 
-import pytest  # noqa: E402
-from ninja.testing import TestClient  # noqa: E402
-
-from fangyi.accounts.choices import Role  # noqa: E402
-from fangyi.accounts.models import RoleAssignment, User  # noqa: E402
-from fangyi.regions.services import regions_load  # noqa: E402
+from fangyi.accounts.choices import Role
+from fangyi.accounts.models import RoleAssignment, User
+from fangyi.regions.services import regions_load
 
 PASSWORD = "correct-horse-battery-staple"
 

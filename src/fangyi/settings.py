@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "fangyi.regions",
     "fangyi.accounts",
     "fangyi.people",
+    "fangyi.surveillance",
     "fangyi.demo",
     "fangyi.web",
 ]
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "fangyi.core.middleware.ApiErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "fangyi.urls"

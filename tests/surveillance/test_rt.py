@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -312,14 +313,22 @@ def write_csv(tmp_path):
     return write
 
 
-def run(*argv: str) -> tuple[int, str, str]:
+def run(*argv: str, language: str = "en") -> tuple[int, str, str]:
     """The command as `fangyi rt …` runs it: exit status, stdout, stderr."""
     out, err = io.StringIO(), io.StringIO()
-    try:
-        Command(stdout=out, stderr=err).run_from_argv(["fangyi", "rt", *argv])
-    except SystemExit as exit_:
-        return int(exit_.code or 0), out.getvalue(), err.getvalue()
+    with translation.override(language):
+        try:
+            Command(stdout=out, stderr=err).run_from_argv(["fangyi", "rt", *argv])
+        except SystemExit as exit_:
+            return int(exit_.code or 0), out.getvalue(), err.getvalue()
     return 0, out.getvalue(), err.getvalue()
+
+
+def test_command_speaks_chinese_by_default(write_csv):
+    path = write_csv("date,imported\n2020-01-21,0\n2020-01-22,1\n")
+    status, _, err = run("--incidence", path, language="zh-hans")
+    assert status == 1
+    assert "缺少列：cases" in err
 
 
 def test_command_prints_epiestim_example_2(write_csv):

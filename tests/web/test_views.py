@@ -308,3 +308,12 @@ def test_regions_are_public_reference_data(make_user):
     html = client.get("/regions/4301/").content.decode()
     links = re.findall(r'<a href="/regions/(\d+)/"[^>]* data-region=', html)
     assert links == list(Region.objects.filter(parent_id="4301").values_list("code", flat=True))
+
+
+def test_residents_link_shows_only_to_roles_that_may_see_residents(client, make_user):
+    official = make_user("county_official", "430102")
+    merchant = make_user("merchant", "430102")
+    client.force_login(official)
+    assert 'href="/people/"' in client.get("/").content.decode()
+    client.force_login(merchant)
+    assert 'href="/people/"' not in client.get("/").content.decode()

@@ -12,3 +12,10 @@ def figure(value: object) -> str:
         return f"{int(str(value)):,}"
     except ValueError:
         return str(value)
+
+
+@register.filter
+def can(user: object, capability: str) -> bool:
+    """Does the user hold `capability` anywhere? Decides which navigation links to show."""
+    prefixes_for = getattr(user, "prefixes_for", None)
+    return bool(prefixes_for and prefixes_for(capability))
