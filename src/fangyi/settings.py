@@ -185,3 +185,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("FANGYI_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Epidemic rules of the 2020 national protocol; later protocol editions changed them.
+FANGYI_CLUSTER_MIN_CASES = env_int("FANGYI_CLUSTER_MIN_CASES", 2)
+FANGYI_CLUSTER_WINDOW_DAYS = env_int("FANGYI_CLUSTER_WINDOW_DAYS", 14)

@@ -11,18 +11,25 @@ OFFICIAL = {
     "places.view",
     "people.view",
     "audit.view",
+    "cases.view",
+    "reports.view",
 }
+CLINICAL = {"places.view", "people.view", "cases.view", "cases.report", "reports.view"}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.PROVINCIAL_COMMAND: frozenset(OFFICIAL | {"people.reveal", "places.manage"}),
-    Role.PREFECTURE_OFFICIAL: frozenset(OFFICIAL | {"people.reveal", "people.manage", "places.manage"}),
-    Role.COUNTY_OFFICIAL: frozenset(OFFICIAL | {"people.reveal", "people.manage", "places.manage"}),
+    Role.PROVINCIAL_COMMAND: frozenset(OFFICIAL | {"people.reveal", "places.manage", "response.manage"}),
+    Role.PREFECTURE_OFFICIAL: frozenset(
+        OFFICIAL | {"people.reveal", "people.manage", "places.manage", "cases.report"}
+    ),
+    Role.COUNTY_OFFICIAL: frozenset(
+        OFFICIAL | {"people.reveal", "people.manage", "places.manage", "cases.report"}
+    ),
     Role.TOWNSHIP_OFFICIAL: frozenset(OFFICIAL | {"people.manage", "places.manage"}),
     Role.GRID_WORKER: frozenset({"regions.view_grids", "places.view", "people.view", "people.manage"}),
     Role.CHECKPOINT_STAFF: frozenset({"places.view"}),
-    Role.CLINIC_STAFF: frozenset({"places.view", "people.view"}),
-    Role.LAB_STAFF: frozenset({"places.view", "people.view"}),
-    Role.HOSPITAL_STAFF: frozenset({"places.view", "people.view"}),
-    Role.EXPERT: frozenset({"places.view"}),
+    Role.CLINIC_STAFF: frozenset(CLINICAL),
+    Role.LAB_STAFF: frozenset({"places.view", "people.view", "cases.view", "reports.view"}),
+    Role.HOSPITAL_STAFF: frozenset(CLINICAL),
+    Role.EXPERT: frozenset({"places.view", "cases.view", "reports.view"}),
     Role.SUPPLY_OFFICER: frozenset({"places.view"}),
     Role.ENTERPRISE_LIAISON: frozenset({"places.view"}),
     Role.EMPLOYER: frozenset(),
