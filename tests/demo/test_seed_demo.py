@@ -88,7 +88,7 @@ def test_residents_follow_the_census(seeded):
 def test_every_role_has_a_demo_login(seeded):
     held = set(RoleAssignment.objects.values_list("role", flat=True))
     assert held == set(Role.values)
-    assert {(u, r) for u, r, *_ in seeded.logins} >= {("admin", "Superuser"), ("furong", "County official")}
+    assert {(u, r) for u, r, *_ in seeded.logins} >= {("admin", "超级管理员"), ("furong", "县市区干部")}
     assert User.objects.get(username="admin").is_superuser
     expected = {
         "province": (Role.PROVINCIAL_COMMAND, "43"),
