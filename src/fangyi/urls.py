@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("people/", include("fangyi.people.urls")),
+    path("surveillance/", include("fangyi.surveillance.urls")),
     path("", include("fangyi.web.urls")),
 ]

@@ -2,13 +2,15 @@ import dataclasses
 import datetime as dt
 import itertools
 import uuid
+from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 
 from fangyi.core.access import Actor, covers, require, scope_q
 from fangyi.regions.errors import region_not_found
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_get
+from fangyi.surveillance.choices import Classification, Origin
 from fangyi.surveillance.errors import case_not_found
 from fangyi.surveillance.models import Case, DailyReport
 from fangyi.surveillance.reports import FLOWS, STOCKS
@@ -147,3 +149,87 @@ def clearance_date(*, region: Region) -> dt.date | None:
         if older["in_hospital"]:
             return newer["date"]
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class OnsetDay:
+    """Confirmed cases by their date of symptom onset."""
+
+    date: dt.date
+    local: int = 0
+    imported: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.local + self.imported
+
+
+def epicurve_by_onset(*, actor: Actor, region: Region) -> list[OnsetDay]:
+    """Confirmed cases of the region by onset date and origin, every day from the first to the last.
+
+    Cases without an onset date (not known, or never symptomatic) are left out: the curve by report
+    date counts them.
+    """
+    require(actor, "reports.view")
+    counts = (
+        Case.objects.filter(scope_q(actor, "reports.view", "county__code"))
+        .filter(
+            county__code__startswith=region.code,
+            classification=Classification.CONFIRMED,
+            onset_date__isnull=False,
+        )
+        .values_list("onset_date", "origin")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_day: dict[dt.date, dict[str, int]] = {}
+    for day, origin, n in counts:
+        by_day.setdefault(day, {})[origin] = by_day.get(day, {}).get(origin, 0) + n
+    if not by_day:
+        return []
+    first, last = min(by_day), max(by_day)
+    days = []
+    day = first
+    while day <= last:
+        figures = by_day.get(day, {})
+        days.append(OnsetDay(day, figures.get(Origin.LOCAL, 0), figures.get(Origin.IMPORTED, 0)))
+        day += dt.timedelta(days=1)
+    return days
+
+
+def report_dates(*, region: Region) -> tuple[dt.date, dt.date] | None:
+    """The first and the last day with a report row for the region, or None if it has none."""
+    bounds = DailyReport.objects.filter(region=region).aggregate(first=Min("date"), last=Max("date"))
+    if bounds["first"] is None:
+        return None
+    return bounds["first"], bounds["last"]
+
+
+def report_figures_by_region(
+    *, actor: Actor, regions: Iterable[Region], date: dt.date
+) -> dict[str, DayFigures]:
+    """The figures on `date` of each given region the actor may read reports of (one query).
+
+    Regions outside the jurisdiction are left out; a region without reports gets zero figures.
+    """
+    require(actor, "reports.view")
+    readable = {r.code: r for r in regions if covers(actor, "reports.view", r.code)}
+    figures = {code: DayFigures(date=date, population=r.population) for code, r in readable.items()}
+    if not readable:
+        return figures
+    rows = (
+        DailyReport.objects.filter(region_id__in=list(readable), date__lte=date)
+        .order_by("region_id", "-date")
+        .iterator(chunk_size=5000)
+    )
+    seen: set[str] = set()
+    for row in rows:
+        if row.region_id in seen:
+            continue
+        seen.add(row.region_id)
+        day = figures[row.region_id]
+        _take_stock(day, row)
+        if row.date == date:
+            for field in FLOWS:
+                setattr(day, field, getattr(row, field))
+    return figures
