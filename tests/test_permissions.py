@@ -9,6 +9,7 @@ routes must be added here.
 """
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,9 @@ from fangyi.accounts.services import api_token_create
 from fangyi.core.models import AuditEvent, Job
 from fangyi.people.models import Person
 from fangyi.people.services import person_register
-from fangyi.regions.models import Place
+from fangyi.regions.models import Place, Region
+from fangyi.surveillance import services as surveillance
+from fangyi.surveillance.models import Case, CaseEvent, Cluster, ResponseLevelPeriod
 
 API_PREFIX = "/api/v1"
 IN, OUT = "430102", "430103"
@@ -43,9 +46,14 @@ class World:
     job: dict[str, Job]
     user: User | None
     headers: dict[str, str]
+    # Per scope: a suspected case, two confirmed cases in a cluster, and a resident without a case.
+    cases: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def region(self, scope: str) -> str:
         return IN if scope == "in" else OUT
+
+    def case(self, scope: str, which: str = "suspected") -> str:
+        return str(self.cases[scope][which].pk)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +88,45 @@ def import_file(world: World, scope: str) -> dict[str, Any]:
     content = f"姓名,身份证号,村社区代码\n新导入居民,430102199001010032,{VILLAGE[world.region(scope)]}\n"
     upload = SimpleUploadedFile("people.csv", content.encode(), content_type="text/csv")
     return {"data": {"dry_run": "false"}, "FILES": {"file": upload}}
+
+
+def case_payload(world: World, scope: str) -> dict[str, Any]:
+    return {
+        "person_id": str(world.cases[scope]["free_person"].pk),
+        "classification": "suspected",
+        "report_date": "2020-02-01",
+        "residence": VILLAGE[world.region(scope)],
+        "reporting_unit": "发热门诊",
+    }
+
+
+def cluster_payload(world: World, scope: str) -> dict[str, Any]:
+    return {
+        "name": "新聚集性疫情",
+        "setting": "family",
+        "region": VILLAGE[world.region(scope)],
+        "case_ids": [world.case(scope, "confirmed"), world.case(scope, "confirmed2")],
+    }
+
+
+def case_step(step: str, which: str, body: dict[str, str]) -> Rule:
+    return Rule(
+        200,
+        lambda w, s: (f"/surveillance/cases/{w.case(s, which)}/{step}", {"json": body}),
+        need=("cases.view", "cases.report"),
+        scope="object",
+        see="cases.view",
+    )
+
+
+def report_rule(path: str, query: str = "") -> Rule:
+    return Rule(
+        200,
+        lambda w, s: (f"/surveillance/{path}?region={w.region(s)}{query}", {}),
+        need=("reports.view",),
+        scope="object",
+        see="reports.view",
+    )
 
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -151,6 +198,64 @@ MATRIX: dict[tuple[str, str], Rule] = {
         scope="object",
         see="people.view",
         denied=404,
+    ),
+    ("GET", "/surveillance/cases"): Rule(
+        200,
+        lambda w, s: (f"/surveillance/cases?region={w.region(s)}&classification=suspected", {}),
+        need=("cases.view",),
+        scope="list",
+    ),
+    ("POST", "/surveillance/cases"): Rule(
+        201,
+        lambda w, s: ("/surveillance/cases", {"json": case_payload(w, s)}),
+        need=("cases.report",),
+        scope="create",
+    ),
+    ("GET", "/surveillance/cases/{case_id}"): Rule(
+        200,
+        lambda w, s: (f"/surveillance/cases/{w.case(s)}", {}),
+        need=("cases.view",),
+        scope="object",
+        see="cases.view",
+    ),
+    ("POST", "/surveillance/cases/{case_id}/confirm"): case_step(
+        "confirm", "suspected", {"date": "2020-01-23", "method": "nucleic_acid"}
+    ),
+    ("POST", "/surveillance/cases/{case_id}/exclude"): case_step(
+        "exclude", "suspected", {"date": "2020-01-23"}
+    ),
+    ("POST", "/surveillance/cases/{case_id}/severity"): case_step(
+        "severity", "confirmed", {"date": "2020-01-25", "severity": "severe"}
+    ),
+    ("POST", "/surveillance/cases/{case_id}/outcome"): case_step(
+        "outcome", "confirmed", {"date": "2020-02-10", "outcome": "cured"}
+    ),
+    ("GET", "/surveillance/clusters"): Rule(
+        200,
+        lambda w, s: (f"/surveillance/clusters?region={w.region(s)}", {}),
+        need=("cases.view",),
+        scope="list",
+    ),
+    ("POST", "/surveillance/clusters"): Rule(
+        201,
+        lambda w, s: ("/surveillance/clusters", {"json": cluster_payload(w, s)}),
+        need=("cases.report",),
+        scope="create",
+    ),
+    ("GET", "/surveillance/reports"): report_rule("reports"),
+    ("GET", "/surveillance/reports/export"): report_rule("reports/export", "&format=csv"),
+    ("GET", "/surveillance/summary"): report_rule("summary", "&date=2020-02-01"),
+    ("GET", "/surveillance/risk-levels"): report_rule("risk-levels", "&date=2020-02-01"),
+    ("GET", "/surveillance/response-levels"): Rule(
+        200, lambda w, s: ("/surveillance/response-levels", {}), need=("reports.view",)
+    ),
+    # Response levels are declared for the province; the matrix's principals hold their roles at a
+    # county, so even provincial command staff are refused here (tests/surveillance/test_api.py
+    # covers command staff at the province).
+    ("POST", "/surveillance/response-levels"): Rule(
+        403,
+        lambda w, s: ("/surveillance/response-levels", {"json": {"level": "I", "start_date": "2020-01-23"}}),
+        need=("response.manage",),
     ),
 }
 
@@ -236,10 +341,49 @@ def test_the_role_table_gives_sensitive_capabilities_to_officials_only():
     assert {role for role in Role.values if not capabilities(role)} == {"employer", "merchant", "resident"}
 
 
+def surveillance_objects(person: Person, region: str, new_id_number: Callable[..., str]) -> dict[str, Any]:
+    """A suspected case, two confirmed cases linked in a cluster, and a resident without a case.
+
+    The patients are registered in a third county (岳麓区) so that the people routes still find one
+    resident per scope; the resident without a case is the scope's `person`.
+    """
+    elsewhere = Region.objects.filter(code__startswith="430104", level="village").order_by("code")[0]
+
+    def report(name: str) -> Case:
+        patient = person_register(
+            actor=None, name=name, id_number=new_id_number("430104"), home_region=elsewhere.code
+        )
+        return surveillance.case_report(
+            actor=None,
+            person_id=patient.pk,
+            classification="suspected",
+            report_date=dt.date(2020, 1, 22),
+            residence=VILLAGE[region],
+            reporting_unit="发热门诊",
+            refresh=False,
+        )
+
+    found: dict[str, Any] = {"suspected": report(f"{NAME[region]}疑似")}
+    for key in ("confirmed", "confirmed2"):
+        case = report(f"{NAME[region]}{key}")
+        found[key] = surveillance.case_confirm(
+            actor=None, case_id=case.pk, date=dt.date(2020, 1, 22), method="nucleic_acid", refresh=False
+        )
+    found["cluster"] = surveillance.cluster_create(
+        actor=None,
+        name=f"{PLACE[region]}聚集",
+        setting="family",
+        region=VILLAGE[region],
+        case_ids=[found["confirmed"].pk, found["confirmed2"].pk],
+    )
+    found["free_person"] = person
+    return found
+
+
 @pytest.fixture
-def world(db, settings) -> Callable[[str], World]:
+def world(db, settings, new_id_number) -> Callable[[str], World]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    person, place, job = {}, {}, {}
+    person, place, job, cases = {}, {}, {}, {}
     for scope, region in (("in", IN), ("out", OUT)):
         person[scope] = person_register(
             actor=None,
@@ -252,6 +396,7 @@ def world(db, settings) -> Callable[[str], World]:
             name=PLACE[region], kind="compound_gate", region_id=VILLAGE[region]
         )
         job[scope] = Job.objects.create(kind="people.import", region_path=region, capability="people.view")
+        cases[scope] = surveillance_objects(person[scope], region, new_id_number)
     User.objects.create_user(username="matrix-login", password=PASSWORD)
 
     def build(principal: str) -> World:
@@ -262,7 +407,7 @@ def world(db, settings) -> Callable[[str], World]:
                 RoleAssignment.objects.create(user=user, role=principal, region_id=IN)
             _token, key = api_token_create(actor=user, name="matrix")
             headers = {"Authorization": f"Bearer {key}"}
-        return World(person=person, place=place, job=job, user=user, headers=headers)
+        return World(person=person, place=place, job=job, user=user, headers=headers, cases=cases)
 
     return build
 
@@ -275,17 +420,25 @@ def snapshot() -> tuple[int, ...]:
         ApiToken.objects.count(),
         ApiToken.objects.filter(revoked_at__isnull=False).count(),
         Job.objects.count(),
+        Case.objects.count(),
+        CaseEvent.objects.count(),
+        Cluster.objects.count(),
+        ResponseLevelPeriod.objects.count(),
+        tuple(Case.objects.order_by("pk").values_list("classification", "severity", "outcome", "cluster_id")),
     )
 
 
 def secrets_of(world: World, scope: str) -> list[str]:
     person, place = world.person[scope], world.place[scope]
+    cases = world.cases.get(scope, {})
     return [
         person.name,
         person.id_number_masked,
         str(person.pk),
         ID_NUMBER[person.home_region_id[:6]],
         place.name,
+        *(str(cases[key].pk) for key in ("suspected", "confirmed", "confirmed2") if key in cases),
+        *([cases["cluster"].name] if "cluster" in cases else []),
     ]
 
 

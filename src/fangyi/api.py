@@ -13,6 +13,7 @@ from fangyi.core.api import router as jobs_router
 from fangyi.core.errors import DomainError
 from fangyi.people.api import router as people_router
 from fangyi.regions.api import router as regions_router
+from fangyi.surveillance.api import router as surveillance_router
 
 api = NinjaAPI(
     title="Fangyi API",
@@ -35,6 +36,7 @@ api.add_router("", accounts_router)
 api.add_router("/regions", regions_router)
 api.add_router("/people", people_router)
 api.add_router("/jobs", jobs_router)
+api.add_router("/surveillance", surveillance_router)
 
 
 def _error(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:

@@ -16,6 +16,7 @@ from fangyi.regions.choices import Level
 from fangyi.regions.models import Region
 from fangyi.surveillance.choices import Origin, Outcome, Severity
 from fangyi.surveillance.models import Case, DailyReport, SeverityChange
+from fangyi.surveillance.risk import risk_levels_compute, risk_levels_refresh
 
 FLOWS = ("new_confirmed_local", "new_confirmed_imported", "new_asymptomatic", "new_cured", "new_deaths")
 STOCKS = (
@@ -175,6 +176,7 @@ def daily_reports_refresh(*, counties: Iterable[str]) -> None:
     county_rows = _county_rows(cases.iterator(), severity)
     _replace(counties, (row for county in counties for row in county_rows.get(county, [])))
     _refresh_parents({county[:4] for county in counties})
+    risk_levels_refresh(counties=counties)
 
 
 def _refresh_parents(prefectures: set[str]) -> None:
@@ -208,4 +210,5 @@ def daily_reports_rebuild() -> int:
         written.extend(rows)
     written.extend(sum_rows("43", prefecture_rows.values()))
     DailyReport.objects.bulk_create(written, batch_size=5000)
+    risk_levels_compute()
     return len(written)

@@ -5,14 +5,33 @@ import uuid
 from collections.abc import Iterable
 
 from django.db.models import Count, Max, Min, QuerySet
+from django.utils.translation import gettext_lazy as _
 
+from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require, scope_q
+from fangyi.core.errors import NotFound
+from fangyi.regions.choices import Level
 from fangyi.regions.errors import region_not_found
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_get
+from fangyi.surveillance import risk
 from fangyi.surveillance.choices import Classification, Origin
-from fangyi.surveillance.errors import case_not_found
-from fangyi.surveillance.models import Case, DailyReport
+from fangyi.surveillance.errors import (
+    case_not_found,
+    date_in_future,
+    dates_out_of_order,
+    report_date_in_future,
+    report_dates_out_of_order,
+    report_range_too_long,
+)
+from fangyi.surveillance.models import (
+    Case,
+    CaseEvent,
+    Cluster,
+    DailyReport,
+    ResponseLevelPeriod,
+    SeverityChange,
+)
 from fangyi.surveillance.reports import FLOWS, STOCKS
 
 
@@ -233,3 +252,195 @@ def report_figures_by_region(
             for field in FLOWS:
                 setattr(day, field, getattr(row, field))
     return figures
+
+
+# Reports through the API, risk levels, clusters, response levels ----------------------------------
+
+MAX_REPORT_DAYS = 1096  # three years of daily rows in one request
+
+
+def report_dates_check(
+    *, start: dt.date | None, end: dt.date | None, start_field: str = "start", end_field: str = "end"
+) -> None:
+    """Days asked about must not be in the future, must come in order, and span at most three years."""
+    today = clock.today()
+    for value, field in ((start, start_field), (end, end_field)):
+        if value is not None and value > today:
+            raise report_date_in_future(field)
+    if start is not None and end is not None:
+        if start > end:
+            raise report_dates_out_of_order(start_field)
+        if (end - start).days >= MAX_REPORT_DAYS:
+            raise report_range_too_long(MAX_REPORT_DAYS)
+
+
+def case_search(
+    *,
+    actor: Actor,
+    region: str | None = None,
+    classification: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[Case]:
+    """`case_list` with its dates checked: not in the future, and `since` not after `until`."""
+    require(actor, "cases.view")
+    for value, field in ((since, "since"), (until, "until")):
+        if value is not None and value > clock.today():
+            raise date_in_future(field)
+    if since is not None and until is not None and since > until:
+        raise dates_out_of_order("since", _("“Since” cannot come after “until”."))
+    return case_list(actor=actor, region=region, classification=classification, since=since, until=until)
+
+
+def case_detail_get(*, actor: Actor, case_id: uuid.UUID | str) -> Case:
+    """A case with its events and severity history loaded."""
+    case = case_get(actor=actor, case_id=case_id)
+    events = CaseEvent.objects.filter(case=case).order_by("date", "recorded_at", "id")
+    changes = SeverityChange.objects.filter(case=case).order_by("date", "recorded_at", "id")
+    case.event_list = list(events)  # type: ignore[attr-defined]
+    case.severity_list = list(changes)  # type: ignore[attr-defined]
+    return case
+
+
+@dataclasses.dataclass
+class RegionReport:
+    region: Region
+    days: list[DayFigures]
+    clearance_date: dt.date | None
+
+
+def region_report(
+    *, actor: Actor, code: str, start: dt.date | None = None, end: dt.date | None = None
+) -> RegionReport:
+    """A region's daily figures from `start` to `end` (default: its first to its last report)."""
+    region = report_region(actor=actor, code=code)
+    report_dates_check(start=start, end=end)
+    if start is None or end is None:
+        bounds = DailyReport.objects.filter(region=region).aggregate(first=Min("date"), last=Max("date"))
+        first, last = start or bounds["first"], end or bounds["last"]
+        if first is not None and last is not None and (last - first).days >= MAX_REPORT_DAYS:
+            raise report_range_too_long(MAX_REPORT_DAYS)
+    return RegionReport(
+        region=region,
+        days=report_series(region=region, start=start, end=end),
+        clearance_date=clearance_date(region=region),
+    )
+
+
+def is_county(region: Region) -> bool:
+    return len(region.code) == 6
+
+
+@dataclasses.dataclass
+class RegionSummary:
+    region: Region
+    figures: DayFigures
+    risk: risk.Assessment | None
+    response: ResponseLevelPeriod | None
+    clearance_date: dt.date | None
+
+
+def region_summary(*, actor: Actor, code: str, date: dt.date | None = None) -> RegionSummary:
+    """One day's figures of a region, with the county's risk level and the province's response."""
+    region = report_region(actor=actor, code=code)
+    day = date or clock.today()
+    report_dates_check(start=day, end=None, start_field="date")
+    return RegionSummary(
+        region=region,
+        figures=report_on(region=region, date=day),
+        risk=risk.level_on(county=region, date=day) if is_county(region) else None,
+        response=response_level_on(date=day),
+        clearance_date=clearance_date(region=region),
+    )
+
+
+@dataclasses.dataclass
+class CountyRisk:
+    county: Region
+    assessment: risk.Assessment | None
+
+
+@dataclasses.dataclass
+class RiskLevels:
+    region: Region
+    date: dt.date
+    items: list[CountyRisk]
+
+
+def risk_levels_under(*, actor: Actor, code: str, date: dt.date | None = None) -> RiskLevels:
+    """The risk level on `date` of every county in the region (a county: itself)."""
+    region = report_region(actor=actor, code=code)
+    day = date or clock.today()
+    report_dates_check(start=day, end=None, start_field="date")
+    counties = list(Region.objects.filter(level=Level.COUNTY, code__startswith=region.code).order_by("code"))
+    levels = risk.levels_on(counties=counties, date=day)
+    return RiskLevels(region, day, [CountyRisk(county=c, assessment=levels.get(c.code)) for c in counties])
+
+
+def risk_level_history(
+    *, actor: Actor, code: str, start: dt.date | None = None, end: dt.date | None = None
+) -> list[risk.Assessment]:
+    """A county's stored risk levels, one per day, oldest first."""
+    region = report_region(actor=actor, code=code)
+    if not is_county(region):
+        raise region_not_found()
+    report_dates_check(start=start, end=end)
+    return risk.history(county=region, start=start, end=end)
+
+
+def risk_level_on(*, actor: Actor, code: str, date: dt.date) -> risk.Assessment | None:
+    """A county's risk level on a day (stored, carried forward, or computed on read)."""
+    region = report_region(actor=actor, code=code)
+    if not is_county(region):
+        raise region_not_found()
+    return risk.level_on(county=region, date=date)
+
+
+def cluster_list(*, actor: Actor, region: str | None = None) -> QuerySet[Cluster]:
+    """Clusters located in the actor's jurisdiction (by the cluster's region), newest first."""
+    require(actor, "cases.view")
+    clusters = Cluster.objects.filter(scope_q(actor, "cases.view", "region__code"))
+    if region:
+        clusters = clusters.filter(region__code__startswith=region_get(code=region).code)
+    return (
+        clusters.select_related("region").annotate(case_count=Count("cases")).order_by("-created_at", "-id")
+    )
+
+
+def cluster_get(*, actor: Actor, cluster_id: int) -> Cluster:
+    try:
+        return cluster_list(actor=actor).get(pk=cluster_id)
+    except Cluster.DoesNotExist:
+        raise NotFound("cluster.not_found", _("No such cluster.")) from None
+
+
+@dataclasses.dataclass
+class ResponsePeriod:
+    """A declared response level and the days it lasted (`end` None: still in force)."""
+
+    period: ResponseLevelPeriod
+    end_date: dt.date | None
+
+
+def response_level_timeline(*, actor: Actor) -> list[ResponsePeriod]:
+    """The province's emergency response levels, oldest first."""
+    require(actor, "reports.view")
+    periods = list(ResponseLevelPeriod.objects.order_by("start_date"))
+    ends: list[dt.date | None] = [p.start_date - dt.timedelta(days=1) for p in periods[1:]]
+    return [ResponsePeriod(p, end) for p, end in zip(periods, [*ends, None], strict=False)]
+
+
+def response_period_of(period: ResponseLevelPeriod) -> ResponsePeriod:
+    """A declaration with the day it ended (the day before the next one), if it has."""
+    following = (
+        ResponseLevelPeriod.objects.filter(start_date__gt=period.start_date)
+        .order_by("start_date")
+        .values_list("start_date", flat=True)
+        .first()
+    )
+    return ResponsePeriod(period, following - dt.timedelta(days=1) if following else None)
+
+
+def response_level_on(*, date: dt.date) -> ResponseLevelPeriod | None:
+    """The declaration in force on `date` (its level may be "ended"); None before the first."""
+    return ResponseLevelPeriod.objects.filter(start_date__lte=date).order_by("-start_date").first()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
+from fangyi.core.errors import PermissionDenied
 from fangyi.core.services import audit_record
 from fangyi.people.models import Person
 from fangyi.people.selectors import person_get
@@ -28,6 +29,7 @@ from fangyi.surveillance.choices import (
     ConfirmationMethod,
     Origin,
     Outcome,
+    ResponseLevel,
     Severity,
 )
 from fangyi.surveillance.errors import (
@@ -36,9 +38,11 @@ from fangyi.surveillance.errors import (
     date_in_future,
     dates_out_of_order,
     invalid_transition,
+    response_level_error,
 )
-from fangyi.surveillance.models import Case, CaseEvent, Cluster, SeverityChange
+from fangyi.surveillance.models import Case, CaseEvent, Cluster, ResponseLevelPeriod, SeverityChange
 from fangyi.surveillance.reports import daily_reports_refresh
+from fangyi.surveillance.risk import risk_levels_refresh
 
 REPORT = "cases.report"
 
@@ -282,6 +286,8 @@ def cluster_create(
     *, actor: Actor | None, name: str, setting: str, region: str, case_ids: list[uuid.UUID | str]
 ) -> Cluster:
     """Link cases into a cluster: at least the configured number of cases within the window."""
+    if actor is not None:
+        require(actor, REPORT)
     if setting not in ClusterSetting.values:
         raise SurveillanceError("cluster.invalid_setting", _("Unknown cluster setting."), field="setting")
     if not name.strip():
@@ -308,10 +314,71 @@ def cluster_create(
             field="case_ids",
             days=window,
         )
+    earlier = Cluster.objects.filter(pk__in={c.cluster_id for c in cases if c.cluster_id})
+    affected = {place.code[:6], *(code[:6] for code in earlier.values_list("region_id", flat=True))}
     cluster = Cluster.objects.create(name=name.strip(), setting=setting, region=place)
     for case in cases:
         case.cluster = cluster
         case.save(update_fields=["cluster", "updated_at"])
         _record(actor, case, CaseEventKind.CLUSTERED, clock.today(), cluster.name)
     audit_record(actor=actor, action="cluster.create", obj=cluster, region_path=place.code)
+    risk_levels_refresh(counties=sorted(affected))
     return cluster
+
+
+# Province emergency response levels ---------------------------------------------------------------
+
+PROVINCE = "43"
+
+
+@transaction.atomic
+def response_level_declare(
+    *, actor: Actor | None, level: str, start_date: dt.date, note: str = ""
+) -> ResponseLevelPeriod:
+    """Record the province's emergency response level from `start_date` on (command staff only).
+
+    One declaration per day; a declaration must change the level in force, and "ended" ends one.
+    """
+    if actor is not None and not covers(actor, "response.manage", PROVINCE):
+        raise PermissionDenied()
+    if level not in ResponseLevel.values:
+        raise response_level_error("invalid_level", _("The level is I, II, III or ended."), "level")
+    note = note.strip()
+    if len(note) > 256:
+        raise response_level_error("note_too_long", _("Keep the note under 256 characters."), "note")
+    if start_date > clock.today():
+        raise response_level_error("date_in_future", _("A date cannot be in the future."), "start_date")
+    if ResponseLevelPeriod.objects.select_for_update().filter(start_date=start_date).exists():
+        raise response_level_error(
+            "duplicate_date", _("A level is already declared from this day."), "start_date", status=409
+        )
+    previous = ResponseLevelPeriod.objects.filter(start_date__lt=start_date).order_by("-start_date").first()
+    in_force = previous.level if previous is not None else ResponseLevel.ENDED
+    if level == in_force:
+        message = (
+            _("There is no response in force to end on this day.")
+            if level == ResponseLevel.ENDED
+            else _("This level is already in force on this day.")
+        )
+        raise response_level_error("unchanged", message, "level")
+    try:
+        with transaction.atomic():
+            period = ResponseLevelPeriod.objects.create(
+                level=level,
+                start_date=start_date,
+                note=note,
+                declared_by_id=getattr(actor, "pk", None),
+            )
+    except IntegrityError:
+        raise response_level_error(
+            "duplicate_date", _("A level is already declared from this day."), "start_date", status=409
+        ) from None
+    audit_record(
+        actor=actor,
+        action="response_level.declare",
+        obj=period,
+        region_path=PROVINCE,
+        reason=note,
+        data={"level": level, "start_date": start_date.isoformat()},
+    )
+    return period
