@@ -6,10 +6,7 @@ nothing that is already there (residents are matched by identity-number hash, us
 places by region + kind + name).
 """
 
-import datetime as dt
-import random
-import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,10 +21,16 @@ from fangyi.core import pii
 from fangyi.core.errors import DomainError
 from fangyi.core.models import AuditEvent
 from fangyi.core.services import audit_record
-from fangyi.core.validators import id_check_char
 from fangyi.people.models import Person
 from fangyi.people.services import person_build
-from fangyi.regions.choices import Kind, Level, PlaceKind
+from fangyi.people.synthetic import (
+    RegionTree,
+    SyntheticResident,
+    load_tree,
+    short_village_name,
+)
+from fangyi.people.synthetic import residents_generate as _residents_generate
+from fangyi.regions.choices import Level, PlaceKind
 from fangyi.regions.models import Place, Region
 from fangyi.regions.services import grids_ensure, place_create
 
@@ -37,8 +40,6 @@ DEMO_PASSWORD = "fangyi-demo-2020"
 DEFAULT_RESIDENTS = 20_000
 DEFAULT_SEED = 2020
 BATCH_SIZE = 1000
-# Ages are counted back from the day Hunan declared its Level I response.
-REFERENCE_DAY = dt.date(2020, 1, 23)
 RESIDENTS_PER_GRID = 30
 # The village where the resident login lives (识字里社区, 文艺路街道, 芙蓉区, 长沙市).
 DEMO_HOME = "430102001001"
@@ -48,204 +49,11 @@ class DemoError(DomainError):
     pass
 
 
-def regions_missing() -> DemoError:
-    return DemoError(
-        "demo.regions_missing",
-        _("The administrative divisions are not loaded: run `fangyi load-regions` first."),
-    )
-
-
-# Names -------------------------------------------------------------------------------------------
-
-# Common surnames, weighted roughly by their share of the population (per mille).
-_SURNAME_TEXT = (
-    "王72 李72 张69 刘54 陈45 杨31 黄23 赵22 吴20 周19 徐16 孙15 马15 朱14 胡13 郭12 何12 林11 罗11 "
-    "高11 郑9 梁9 谢8 宋8 唐8 许7 韩7 邓7 冯7 曹7 彭6 曾6 肖6 田6 董5 潘5 袁5 蔡5 蒋5 余5 于5 杜4 "
-    "叶4 程4 魏4 苏4 吕4 丁4 任4 卢4 姚4 沈4 钟4 姜4 崔3 谭3 陆3 范3 汪3 廖3 石3 金3 贺3 龙2 欧阳1 司马1"
-)
-SURNAMES = _SURNAME_TEXT.split()
-GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林洋志国建文博翔轩湘"
-GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀英慧巧美婷雪琳晶燕玲桂兰红梅琴云莲凤洁颖倩萍瑶欣怡楠湘"
-GIVEN_ANY = "春晓海佳子雨思嘉安诗梓一晨阳光永小德"
-MOBILE_PREFIXES = [
-    *(str(n) for n in range(130, 140)),
-    *(str(n) for n in (150, 151, 152, 153, 155, 156, 157, 158, 159, 166, 173, 175, 176, 177, 178)),
-    *(str(n) for n in range(180, 190)),
-    *("191", "198", "199"),
-]
-# Age bands (years) with weights, a rough 2020 Hunan age pyramid.
-AGE_BANDS = (
-    (0, 14, 19),
-    (15, 24, 10),
-    (25, 34, 14),
-    (35, 44, 13),
-    (45, 54, 17),
-    (55, 64, 13),
-    (65, 79, 11),
-    (80, 99, 3),
-)
-
-_SURNAME_CHOICES = [entry.rstrip("0123456789") for entry in SURNAMES]
-_SURNAME_WEIGHTS = [int(entry[len(name) :]) for entry, name in zip(SURNAMES, _SURNAME_CHOICES, strict=True)]
-
-
-def _person_name(rng: random.Random, sex: str) -> str:
-    surname = rng.choices(_SURNAME_CHOICES, _SURNAME_WEIGHTS)[0]
-    pool = (GIVEN_MALE if sex == "M" else GIVEN_FEMALE) + GIVEN_ANY
-    length = 1 if rng.random() < 0.3 else 2
-    return surname + "".join(rng.choice(pool) for _i in range(length))
-
-
-def _age(rng: random.Random) -> int:
-    low, high, _weight = rng.choices(AGE_BANDS, [band[2] for band in AGE_BANDS])[0]
-    return rng.randint(low, high)
-
-
-def _short_village_name(name: str) -> str:
-    for suffix in ("居民委员会", "村民委员会", "居委会", "村委会"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-# Regions -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Tree:
-    prefectures: list[tuple[str, str, int]]  # code, name, population
-    counties: dict[str, list[str]]  # prefecture → counties with villages
-    id_counties: dict[str, list[str]]  # prefecture → real county codes (no functional zones)
-    townships: dict[str, list[str]]  # county → townships with villages
-    villages: dict[str, list[str]]  # township → villages
-    village_names: dict[str, str]
-    village_kinds: dict[str, str]
-
-
-def _load_tree() -> _Tree:
-    prefectures = list(
-        Region.objects.filter(level=Level.PREFECTURE)
-        .order_by("code")
-        .values_list("code", "name", "population")
-    )
-    if len(prefectures) < 14:
-        raise regions_missing()
-    villages: dict[str, list[str]] = defaultdict(list)
-    names: dict[str, str] = {}
-    kinds: dict[str, str] = {}
-    for code, name, kind, parent in (
-        Region.objects.filter(level=Level.VILLAGE)
-        .order_by("code")
-        .values_list("code", "name", "kind", "parent_id")
-    ):
-        villages[parent].append(code)
-        names[code] = name
-        kinds[code] = kind
-    if not villages:
-        raise regions_missing()
-    townships: dict[str, list[str]] = defaultdict(list)
-    for code, parent in (
-        Region.objects.filter(level=Level.TOWNSHIP).order_by("code").values_list("code", "parent_id")
-    ):
-        if villages.get(code):
-            townships[parent].append(code)
-    counties: dict[str, list[str]] = defaultdict(list)
-    id_counties: dict[str, list[str]] = defaultdict(list)
-    for code, kind, parent in (
-        Region.objects.filter(level=Level.COUNTY).order_by("code").values_list("code", "kind", "parent_id")
-    ):
-        if townships.get(code):
-            counties[parent].append(code)
-        if kind != Kind.FUNCTIONAL_ZONE:
-            id_counties[parent].append(code)
-    return _Tree(
-        prefectures=[(code, name, population or 0) for code, name, population in prefectures],
-        counties=counties,
-        id_counties=id_counties,
-        townships=townships,
-        villages=villages,
-        village_names=names,
-        village_kinds=kinds,
-    )
-
-
-def _shares(total: int, weights: list[int]) -> list[int]:
-    """Split `total` in proportion to `weights` (largest remainder; sums exactly to `total`)."""
-    whole = sum(weights) or 1
-    exact = [total * weight / whole for weight in weights]
-    counts = [int(share) for share in exact]
-    order = sorted(range(len(weights)), key=lambda i: (counts[i] - exact[i], i))
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
-# Residents ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SyntheticResident:
-    id: uuid.UUID
-    name: str
-    id_number: str
-    home_region: str
-    phone: str
-    address: str
-
-
-def residents_generate(*, residents: int, seed: int, tree: _Tree | None = None) -> list[SyntheticResident]:
-    """The synthetic residents for `seed`: the same list every time, whatever is in the database."""
-    tree = tree or _load_tree()
-    rng = random.Random(seed)
-    homes: list[str] = []
-    counts = _shares(residents, [population for _code, _prefecture, population in tree.prefectures])
-    for (code, _prefecture, _population), count in zip(tree.prefectures, counts, strict=True):
-        for _i in range(count):
-            county = rng.choice(tree.counties[code])
-            township = rng.choice(tree.townships[county])
-            options = tree.villages[township]
-            # Communities near the township seat (listed first) are the more populous.
-            homes.append(rng.choices(options, [1 / (rank + 1) for rank in range(len(options))])[0])
-    if homes and DEMO_HOME in tree.village_names:
-        homes[0] = DEMO_HOME  # someone lives where the resident login lives
-    seen: set[str] = set()
-    people = []
-    for home in homes:
-        prefecture = home[:4]
-        county = home[:6]
-        if county not in tree.id_counties[prefecture] or rng.random() < 0.15:
-            county = rng.choice(tree.id_counties[prefecture])
-        sex = "M" if rng.random() < 0.515 else "F"
-        age = _age(rng)
-        while True:
-            birth = REFERENCE_DAY - dt.timedelta(days=age * 365 + rng.randrange(365))
-            sequence = f"{rng.randrange(100):02d}{rng.choice('13579' if sex == 'M' else '02468')}"
-            first17 = f"{county}{birth:%Y%m%d}{sequence}"
-            if first17 not in seen:
-                break
-        seen.add(first17)
-        phone = ""
-        if age >= 12 and rng.random() < 0.92:
-            phone = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
-        short = _short_village_name(tree.village_names[home])
-        if tree.village_kinds[home] == Kind.COMMUNITY:
-            address = (
-                f"{short}{rng.randint(1, 40)}栋{rng.randint(1, 6)}单元"
-                f"{rng.randint(1, 30)}{rng.randint(1, 4):02d}室"
-            )
-        else:
-            address = f"{short}{rng.randint(1, 20)}组{rng.randint(1, 99)}号"
-        people.append(
-            SyntheticResident(
-                id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                name=_person_name(rng, sex),
-                id_number=first17 + id_check_char(first17),
-                home_region=home,
-                phone=phone,
-                address=address,
-            )
-        )
-    return people
+def residents_generate(
+    *, residents: int, seed: int, tree: RegionTree | None = None
+) -> list[SyntheticResident]:
+    """The demo's synthetic residents for `seed` (the first one lives where the resident login lives)."""
+    return _residents_generate(residents=residents, seed=seed, tree=tree, first_home=DEMO_HOME)
 
 
 def _grid_plan(people: list[SyntheticResident]) -> tuple[dict[str, int], list[str]]:
@@ -304,7 +112,7 @@ _BORDER_TEXT = (
 BORDER_COUNTIES = _BORDER_TEXT.split()
 
 
-def _place_plan(tree: _Tree) -> list[tuple[str, str, str]]:
+def _place_plan(tree: RegionTree) -> list[tuple[str, str, str]]:
     """(kind, region, name) for every demo place, in a fixed order."""
     names = dict(
         Region.objects.filter(level__in=[Level.COUNTY, Level.PREFECTURE]).values_list("code", "name")
@@ -338,7 +146,7 @@ def _place_plan(tree: _Tree) -> list[tuple[str, str, str]]:
     ]
     for village in tree.villages.get("430102001", []):
         plan.append(
-            (PlaceKind.COMPOUND_GATE, village, f"{_short_village_name(tree.village_names[village])}小区东门")
+            (PlaceKind.COMPOUND_GATE, village, f"{short_village_name(tree.village_names[village])}小区东门")
         )
     return plan
 
@@ -456,7 +264,7 @@ def _insert(*, actor: User, people: list[Person]) -> None:
     )
 
 
-def _ensure_places(*, actor: User, tree: _Tree, result: DemoResult) -> None:
+def _ensure_places(*, actor: User, tree: RegionTree, result: DemoResult) -> None:
     plan = _place_plan(tree)
     present = set(Place.objects.values_list("kind", "region_id", "name"))
     for kind, region, name in plan:
@@ -489,7 +297,7 @@ def demo_seed(
     """Seed (or top up) the demo. Needs the divisions loaded; safe to run again."""
     if residents < 0:
         raise DemoError("demo.residents_negative", _("The number of residents cannot be negative."))
-    tree = _load_tree()
+    tree = load_tree()
     people = residents_generate(residents=residents, seed=seed, tree=tree)
     result = DemoResult()
     with transaction.atomic():
