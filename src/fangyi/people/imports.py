@@ -64,14 +64,25 @@ def check_size(content: bytes) -> None:
         raise import_too_large(MAX_IMPORT_BYTES // (1024 * 1024))
 
 
-def rows_from_file(*, name: str, content: bytes) -> list[ImportRow]:
-    """Every non-blank data row of the file, or a PeopleError about the whole file."""
+def rows_from_file(
+    *,
+    name: str,
+    content: bytes,
+    aliases: dict[str, str] = HEADER_ALIASES,
+    required: tuple[str, ...] = REQUIRED_COLUMNS,
+    fields: tuple[str, ...] = FIELDS,
+) -> list[ImportRow]:
+    """Every non-blank data row of the file, or a PeopleError about the whole file.
+
+    `aliases` maps header text (stripped, lower-cased, spaces removed) to field names; the defaults
+    are the resident list's. Other lists (cases) pass their own.
+    """
     check_size(content)
     if content[:4] == b"PK\x03\x04" or name.lower().endswith((".xlsx", ".xlsm")):
         table = _xlsx_rows(content)
     else:
         table = _csv_rows(_decode(content))
-    return _records(table)
+    return _records(table, aliases=aliases, required=required, fields=fields)
 
 
 def _decode(content: bytes) -> str:
@@ -130,7 +141,13 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _records(table: Iterable[tuple[int, list[str]]]) -> list[ImportRow]:
+def _records(
+    table: Iterable[tuple[int, list[str]]],
+    *,
+    aliases: dict[str, str],
+    required: tuple[str, ...],
+    fields: tuple[str, ...],
+) -> list[ImportRow]:
     columns: dict[int, str] | None = None
     rows: list[ImportRow] = []
     for line, cells in table:
@@ -140,14 +157,14 @@ def _records(table: Iterable[tuple[int, list[str]]]) -> list[ImportRow]:
         if columns is None:
             columns = {}
             for index, header in enumerate(cells):
-                key = HEADER_ALIASES.get(header.replace(" ", "").replace("\ufeff", "").lower())
+                key = aliases.get(header.replace(" ", "").replace("\ufeff", "").lower())
                 if key and key not in columns.values():
                     columns[index] = key
-            missing = [column for column in REQUIRED_COLUMNS if column not in columns.values()]
+            missing = [column for column in required if column not in columns.values()]
             if missing:
                 raise import_missing_columns(", ".join(missing))
             continue
-        values = dict.fromkeys(FIELDS, "")
+        values = dict.fromkeys(fields, "")
         for index, key in columns.items():
             if index < len(cells):
                 values[key] = cells[index]
