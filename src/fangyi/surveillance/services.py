@@ -382,3 +382,323 @@ def response_level_declare(
         data={"level": level, "start_date": start_date.isoformat()},
     )
     return period
+
+
+# Line-list import --------------------------------------------------------------------------------
+# (Its imports are kept here, beside the code that uses them.)
+
+import logging  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Iterable  # noqa: E402
+
+from django.utils.translation import ngettext  # noqa: E402
+
+from fangyi.core import errors as core_errors  # noqa: E402
+from fangyi.core.errors import DomainError, NotFound  # noqa: E402
+from fangyi.core.models import Job  # noqa: E402
+from fangyi.core.services import job_create, job_finish, job_progress, job_start  # noqa: E402
+from fangyi.people.imports import ImportRow, check_size  # noqa: E402
+from fangyi.people.selectors import person_find_by_id_number  # noqa: E402
+from fangyi.people.services import person_register  # noqa: E402
+from fangyi.surveillance.imports import CaseRow, case_row_parse, case_rows_from_file  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+CASES_IMPORT_JOB_KIND = "cases.import"
+
+
+class _DryRunRollback(Exception):
+    """Raised inside the import's transaction to undo it (a dry run, or a file with bad rows)."""
+
+
+def _import_error(line: int, exc: DomainError) -> dict[str, Any]:
+    return {"line": line, "code": exc.code, "message": exc.render_message(), "field": exc.field or ""}
+
+
+def cases_import(
+    *,
+    actor: Actor,
+    rows: Iterable[ImportRow],
+    dry_run: bool,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, Any]:
+    """Import a line list: each row is one case as it stands now, written through the services.
+
+    Every row goes through the same transitions as a case reported by hand (report, confirm or
+    exclude, severity, outcome), so every rule applies and every bad row is reported with its line
+    number and the error's code and message. If any row is bad, or on a dry run, nothing is kept.
+    A row whose line-list id is already imported is skipped when it says the same, and reported as
+    a conflict when it differs (the case is never silently overwritten). The daily reports of the
+    counties touched are refreshed once.
+    """
+    require(actor, REPORT)
+    rows = list(rows)
+    total = len(rows)
+    errors: list[dict[str, Any]] = []
+    created = skipped = 0
+    counties: set[str] = set()
+    first_line_of: dict[str, int] = {}
+    step = max(1, total // 100)
+    try:
+        with transaction.atomic():
+            for done, row in enumerate(rows, start=1):
+                try:
+                    with transaction.atomic():
+                        county = _case_import_row(actor, row, first_line_of)
+                    if county is None:
+                        skipped += 1
+                    else:
+                        created += 1
+                        counties.add(county)
+                except DomainError as exc:
+                    errors.append(_import_error(row.line, exc))
+                if progress and (done % step == 0 or done == total):
+                    progress(done, total, "")
+            if errors or dry_run:
+                raise _DryRunRollback
+            daily_reports_refresh(counties=counties)
+    except _DryRunRollback:
+        pass
+    written = not errors and not dry_run
+    return {
+        "total": total,
+        "valid": total - len(errors),
+        "invalid": len(errors),
+        "new": created,
+        "skipped": skipped,
+        "imported": created if written else 0,
+        "dry_run": dry_run,
+        "errors": errors,
+    }
+
+
+def _import_person(actor: Actor, row: CaseRow) -> Person:
+    """The resident with the row's identity number, registered from the row if there is none."""
+    try:
+        return person_find_by_id_number(actor=actor, id_number=row.id_number)
+    except NotFound:
+        pass
+    if not row.name or len(region_path(row.residence)) != 12:
+        raise SurveillanceError(
+            "import.person_unknown",
+            _(
+                "No resident has this identity number: give the name and a village or community as the "
+                "residence to register one."
+            ),
+            field="id_number",
+        )
+    return person_register(actor=actor, name=row.name, id_number=row.id_number, home_region=row.residence)
+
+
+def _case_import_row(actor: Actor, line: ImportRow, first_line_of: dict[str, int]) -> str | None:
+    """Write one row's case; None when the same case is already there. Returns the case's county."""
+    row = case_row_parse(line.values)
+    if row.external_id in first_line_of:
+        raise SurveillanceError(
+            "import.duplicate_in_file",
+            _("The same line-list id is already on line %(line)s of this file."),
+            field="external_id",
+            line=first_line_of[row.external_id],
+        )
+    first_line_of[row.external_id] = line.line
+    existing = Case.objects.filter(external_id=row.external_id).first()
+    if existing is not None and not covers(actor, REPORT, existing.residence_id):
+        raise SurveillanceError(
+            "import.external_id_taken",
+            _("This line-list id belongs to a case outside your jurisdiction."),
+            field="external_id",
+            status=409,
+        )
+    _residence(actor, row.residence)  # in the jurisdiction, before anyone is registered
+    person = _import_person(actor, row)
+    if existing is not None:
+        differences = _import_differences(existing, row, person)
+        if differences:
+            raise SurveillanceError(
+                "import.conflict",
+                _("This case was imported before with other values (%(fields)s); change it by hand."),
+                field=differences[0],
+                status=409,
+                fields=", ".join(differences),
+            )
+        return None
+    if row.outcome_date and not row.outcome:
+        raise SurveillanceError("import.value_required", _("This column needs a value."), field="outcome")
+    asymptomatic = row.classification == Classification.ASYMPTOMATIC
+    case = case_report(
+        actor=actor,
+        person_id=person.pk,
+        classification=Classification.ASYMPTOMATIC if asymptomatic else Classification.SUSPECTED,
+        report_date=row.report_date,
+        residence=row.residence,
+        reporting_unit=row.reporting_unit,
+        onset_date=row.onset_date,
+        origin=row.origin,
+        source_area=row.source_area,
+        symptoms=row.symptoms,
+        external_id=row.external_id,
+        refresh=False,
+    )
+    if row.classification == Classification.CONFIRMED:
+        if row.confirmed_date is None:
+            raise SurveillanceError(
+                "import.value_required", _("This column needs a value."), field="confirmed_date"
+            )
+        case = case_confirm(
+            actor=actor,
+            case_id=case.pk,
+            date=row.confirmed_date,
+            method=row.confirmation_method,
+            refresh=False,
+        )
+    elif row.classification == Classification.EXCLUDED:
+        if row.excluded_date is None:
+            raise SurveillanceError(
+                "import.value_required", _("This column needs a value."), field="excluded_date"
+            )
+        case = case_exclude(actor=actor, case_id=case.pk, date=row.excluded_date)
+    if row.severity:
+        case = case_update_severity(
+            actor=actor,
+            case_id=case.pk,
+            date=row.confirmed_date or row.report_date,
+            severity=row.severity,
+            refresh=False,
+        )
+    if row.outcome:
+        if row.outcome_date is None:
+            raise SurveillanceError(
+                "import.value_required", _("This column needs a value."), field="outcome_date"
+            )
+        case = case_record_outcome(
+            actor=actor, case_id=case.pk, outcome=row.outcome, date=row.outcome_date, refresh=False
+        )
+    return case.county_id
+
+
+def _import_differences(case: Case, row: CaseRow, person: Person) -> list[str]:
+    """The fields in which a row differs from the case imported before under its line-list id."""
+    expected: dict[str, Any] = {
+        "id_number": person.pk,
+        "classification": row.classification,
+        "report_date": row.report_date,
+        "residence": region_path(row.residence),
+        "reporting_unit": row.reporting_unit,
+        "origin": row.origin,
+        "source_area": row.source_area,
+        "onset_date": row.onset_date,
+        "confirmed_date": row.confirmed_date if row.classification == Classification.CONFIRMED else None,
+        "excluded_date": row.excluded_date if row.classification == Classification.EXCLUDED else None,
+        "outcome": row.outcome,
+        "outcome_date": row.outcome_date if row.outcome else None,
+    }
+    actual: dict[str, Any] = {
+        "id_number": case.person_id,
+        "classification": case.classification,
+        "report_date": case.report_date,
+        "residence": case.residence_id,
+        "reporting_unit": case.reporting_unit,
+        "origin": case.origin,
+        "source_area": case.source_area,
+        "onset_date": case.onset_date,
+        "confirmed_date": case.confirmed_date,
+        "excluded_date": case.excluded_date,
+        "outcome": case.outcome,
+        "outcome_date": case.outcome_date,
+    }
+    if row.severity:
+        expected["severity"], actual["severity"] = row.severity, case.severity
+    return [field for field, value in expected.items() if actual[field] != value]
+
+
+def cases_import_submit(*, actor: Actor, file_name: str, content: bytes, dry_run: bool) -> Job:
+    """Keep the uploaded line list on a new job and queue the import for the worker."""
+    require(actor, REPORT)
+    check_size(content)
+    prefixes = sorted(actor.prefixes_for(REPORT))
+    region = prefixes[0] if len(prefixes) == 1 else "43"
+    job = job_create(
+        actor=actor,
+        kind=CASES_IMPORT_JOB_KIND,
+        region_path=region,
+        capability="cases.view",
+        params={"dry_run": bool(dry_run)},
+        input_name=os.path.basename(file_name or "upload"),
+        input_data=content,
+    )
+    from fangyi.surveillance.tasks import cases_import_task
+
+    transaction.on_commit(lambda: cases_import_task.enqueue(str(job.pk)))
+    return job
+
+
+def cases_import_run(*, job_id: Any) -> Job | None:
+    """The worker's side of a line-list import. A job already running or finished is left alone."""
+    job = job_start(job_id=job_id)
+    if job is None:
+        return None
+    dry_run = bool((job.params or {}).get("dry_run"))
+    last = [0.0]
+
+    def report(done: int, total: int, detail: str = "") -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] >= 0.5:
+            last[0] = now
+            job_progress(job_id=job.pk, done=done, total=total)
+
+    try:
+        if job.actor is None:
+            raise core_errors.PermissionDenied()
+        rows = case_rows_from_file(name=job.input_name, content=bytes(job.input_data))
+        job_progress(job_id=job.pk, done=0, total=len(rows))
+        result = cases_import(actor=job.actor, rows=rows, dry_run=dry_run, progress=report)
+    except DomainError as exc:
+        return job_finish(
+            job_id=job.pk,
+            succeeded=False,
+            message=exc.render_message(),
+            result={"errors": [_import_error(0, exc)], "imported": 0, "dry_run": dry_run},
+        )
+    except Exception:
+        logger.exception("case import %s failed", job.pk)
+        job_finish(job_id=job.pk, succeeded=False, message=str(_("The import failed unexpectedly.")))
+        raise
+    return job_finish(
+        job_id=job.pk,
+        succeeded=bool(dry_run or not result["errors"]),
+        message=cases_import_summary(result),
+        result=result,
+    )
+
+
+def cases_import_summary(result: dict[str, Any]) -> str:
+    params = {key: result[key] for key in ("imported", "invalid", "valid", "skipped", "new")}
+    if result["dry_run"]:
+        return (
+            ngettext(
+                "Dry run: %(valid)s rows valid (%(new)s new, %(skipped)s unchanged), %(invalid)s row with "
+                "errors; nothing was written.",
+                "Dry run: %(valid)s rows valid (%(new)s new, %(skipped)s unchanged), %(invalid)s rows with "
+                "errors; nothing was written.",
+                result["invalid"],
+            )
+            % params
+        )
+    if result["errors"]:
+        return (
+            ngettext(
+                "Nothing was imported: %(invalid)s row has errors.",
+                "Nothing was imported: %(invalid)s rows have errors.",
+                result["invalid"],
+            )
+            % params
+        )
+    return (
+        ngettext(
+            "Imported %(imported)s case; %(skipped)s rows were already imported.",
+            "Imported %(imported)s cases; %(skipped)s rows were already imported.",
+            result["imported"],
+        )
+        % params
+    )
