@@ -197,12 +197,15 @@ def test_me_shows_roles_and_capabilities(api_client, official):
     ]
     assert body["capabilities"] == {
         "audit.view": ["430102"],
+        "cases.report": ["430102"],
+        "cases.view": ["430102"],
         "people.manage": ["430102"],
         "people.reveal": ["430102"],
         "people.view": ["430102"],
         "places.manage": ["430102"],
         "places.view": ["430102"],
         "regions.view_grids": ["430102"],
+        "reports.view": ["430102"],
     }
 
 

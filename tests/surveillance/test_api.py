@@ -352,7 +352,7 @@ def test_summary_of_a_county_has_its_risk_level(call, make_user, official, perso
     assert (summary["new_confirmed"], summary["confirmed_cumulative"]) == (0, 2)
     assert (summary["cured_cumulative"], summary["deaths_cumulative"]) == (0, 0)
     assert (summary["risk_level"], summary["response_level"]) == ("medium", "I")
-    assert "2 new confirmed cases within 14 days" in summary["risk_reason"]
+    assert "14 天内新增确诊 2 例" in summary["risk_reason"]
     province = call("GET", "/summary?region=43&date=2020-01-23", command).json()
     assert (province["new_confirmed"], province["risk_level"], province["region_level"]) == (
         2,

@@ -31,15 +31,15 @@ def person(db, new_id_number):
 
 
 def report(person, **overrides):
-    fields = dict(
-        actor=None,
-        person_id=person.id,
-        classification=Classification.SUSPECTED,
-        report_date=D(2020, 1, 22),
-        onset_date=D(2020, 1, 20),
-        residence=VILLAGE,
-        reporting_unit="长沙市第一医院发热门诊",
-    )
+    fields = {
+        "actor": None,
+        "person_id": person.id,
+        "classification": Classification.SUSPECTED,
+        "report_date": D(2020, 1, 22),
+        "onset_date": D(2020, 1, 20),
+        "residence": VILLAGE,
+        "reporting_unit": "长沙市第一医院发热门诊",
+    }
     fields.update(overrides)
     return services.case_report(**fields)
 

@@ -173,7 +173,7 @@ def test_a_line_list_id_twice_in_the_file_is_an_error(official, numbers):
     lines.append(lines[0].replace(numbers[0], numbers[5]))
     result = run(official, csv_bytes(lines))
     assert [(e["line"], e["code"]) for e in result["errors"]] == [(6, "import.duplicate_in_file")]
-    assert "line 2" in result["errors"][0]["message"]
+    assert "第 2 行" in result["errors"][0]["message"]
 
 
 def test_reimporting_changes_nothing_and_a_changed_row_is_a_conflict(official, numbers):

@@ -333,8 +333,10 @@ def curve_payload(
             "imported": str(_("Imported")),
             "newCases": str(_("New confirmed")),
             "rt": str(_("R_t (mean)")),
+            # xgettext:no-python-format
             "rtBand": str(_("R_t 95% interval")),
             "projection": str(_("Projected (median)")),
+            # xgettext:no-python-format
             "projectionBand": str(_("Projected 95% interval")),
             "threshold": str(_("R = 1")),
             "selected": str(_("Selected day")),

@@ -6,19 +6,28 @@ same transaction, so the figures never disagree with the cases.
 """
 
 import datetime as dt
+import logging
+import os
+import time
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from fangyi.core import clock
+from fangyi.core import errors as core_errors
 from fangyi.core.access import Actor, covers, require
-from fangyi.core.errors import PermissionDenied
-from fangyi.core.services import audit_record
+from fangyi.core.errors import DomainError, NotFound, PermissionDenied
+from fangyi.core.models import Job
+from fangyi.core.services import audit_record, job_create, job_finish, job_progress, job_start
+from fangyi.people.imports import ImportRow, check_size
 from fangyi.people.models import Person
-from fangyi.people.selectors import person_get
+from fangyi.people.selectors import person_find_by_id_number, person_get
+from fangyi.people.services import person_register
 from fangyi.regions.errors import region_not_found
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_path
@@ -40,6 +49,7 @@ from fangyi.surveillance.errors import (
     invalid_transition,
     response_level_error,
 )
+from fangyi.surveillance.imports import CaseRow, case_row_parse, case_rows_from_file
 from fangyi.surveillance.models import Case, CaseEvent, Cluster, ResponseLevelPeriod, SeverityChange
 from fangyi.surveillance.reports import daily_reports_refresh
 from fangyi.surveillance.risk import risk_levels_refresh
@@ -385,24 +395,6 @@ def response_level_declare(
 
 
 # Line-list import --------------------------------------------------------------------------------
-# (Its imports are kept here, beside the code that uses them.)
-
-import logging  # noqa: E402
-import os  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Iterable  # noqa: E402
-
-from django.utils.translation import ngettext  # noqa: E402
-
-from fangyi.core import errors as core_errors  # noqa: E402
-from fangyi.core.errors import DomainError, NotFound  # noqa: E402
-from fangyi.core.models import Job  # noqa: E402
-from fangyi.core.services import job_create, job_finish, job_progress, job_start  # noqa: E402
-from fangyi.people.imports import ImportRow, check_size  # noqa: E402
-from fangyi.people.selectors import person_find_by_id_number  # noqa: E402
-from fangyi.people.services import person_register  # noqa: E402
-from fangyi.surveillance.imports import CaseRow, case_row_parse, case_rows_from_file  # noqa: E402
-
 logger = logging.getLogger(__name__)
 
 CASES_IMPORT_JOB_KIND = "cases.import"
