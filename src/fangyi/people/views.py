@@ -16,7 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError, NotFound, PermissionDenied
 from fangyi.core.htmx import render_page
-from fangyi.core.selectors import job_get, job_list_own
+from fangyi.core.models import Job
+from fangyi.core.uploads import UploadForm, job_page, upload_page
 from fangyi.people.imports import MAX_IMPORT_BYTES
 from fangyi.people.selectors import person_get, person_list
 from fangyi.people.services import (
@@ -161,16 +162,13 @@ def person_register_view(request: HttpRequest) -> HttpResponse:
 # Imports -----------------------------------------------------------------------------------------
 
 
-class ImportForm(forms.Form):
+class ImportForm(UploadForm):
     file = forms.FileField(
         label=gettext_lazy("Resident list"),
         help_text=gettext_lazy(
             "CSV (UTF-8 or GB18030) or Excel .xlsx with the columns 姓名, 身份证号, 村社区代码, "
             "手机号, 地址 (or name, id_number, home_region, phone, address)."
         ),
-    )
-    dry_run = forms.BooleanField(
-        label=gettext_lazy("Only check the file (dry run): write nothing"), required=False
     )
     partial = forms.BooleanField(
         label=gettext_lazy("Import the good rows even if some rows have errors"), required=False
@@ -183,25 +181,26 @@ class ImportForm(forms.Form):
 def import_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     require(actor, "people.manage")
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            job = people_import_submit(
-                actor=actor,
-                file_name=upload.name or "",
-                content=upload.read(MAX_IMPORT_BYTES + 1),
-                dry_run=form.cleaned_data["dry_run"],
-                partial=form.cleaned_data["partial"],
-            )
-        except PermissionDenied:
-            raise
-        except DomainError as exc:
-            form.add_error("file", exc.render_message())
-        else:
-            return redirect("people:import_job", job_id=job.pk)
-    context = {"form": form, "jobs": job_list_own(actor=actor, kind=IMPORT_JOB_KIND)[:10]}
-    return render(request, "people/import_form.html", context, status=400 if form.errors else 200)
+
+    def submit(file_name: str, content: bytes, options: dict[str, Any]) -> Job:
+        return people_import_submit(
+            actor=actor,
+            file_name=file_name,
+            content=content,
+            dry_run=options["dry_run"],
+            partial=options["partial"],
+        )
+
+    return upload_page(
+        request,
+        actor=actor,
+        form_class=ImportForm,
+        submit=submit,
+        max_bytes=MAX_IMPORT_BYTES,
+        job_kind=IMPORT_JOB_KIND,
+        job_url="people:import_job",
+        template="people/import_form.html",
+    )
 
 
 @login_required
@@ -209,5 +208,10 @@ def import_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def import_job_view(request: HttpRequest, job_id: str) -> HttpResponse:
     """The job's progress; while it runs, htmx polls this view for the `job-status` partial."""
-    job = job_get(actor=_actor(request), job_id=job_id)
-    return render_page(request, "people/import_job.html", {"job": job}, partial="job-status")
+    return job_page(
+        request,
+        actor=_actor(request),
+        job_id=job_id,
+        job_kind=IMPORT_JOB_KIND,
+        template="people/import_job.html",
+    )
