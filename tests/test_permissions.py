@@ -90,6 +90,15 @@ def import_file(world: World, scope: str) -> dict[str, Any]:
     return {"data": {"dry_run": "false"}, "FILES": {"file": upload}}
 
 
+def case_import_file(world: World, scope: str) -> dict[str, Any]:
+    content = (
+        "编号,身份证号,姓名,分类,报告日期,现住址代码,报告单位\n"
+        f"M-001,430102199001010032,新导入病例,疑似,2020-02-01,{VILLAGE[world.region(scope)]},发热门诊\n"
+    )
+    upload = SimpleUploadedFile("cases.csv", content.encode(), content_type="text/csv")
+    return {"data": {"dry_run": "false"}, "FILES": {"file": upload}}
+
+
 def case_payload(world: World, scope: str) -> dict[str, Any]:
     return {
         "person_id": str(world.cases[scope]["free_person"].pk),
@@ -229,6 +238,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/surveillance/cases/{case_id}/outcome"): case_step(
         "outcome", "confirmed", {"date": "2020-02-10", "outcome": "cured"}
+    ),
+    ("POST", "/surveillance/imports"): Rule(
+        202, lambda w, s: ("/surveillance/imports", case_import_file(w, s)), need=("cases.report",)
     ),
     ("GET", "/surveillance/clusters"): Rule(
         200,

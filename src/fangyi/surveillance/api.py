@@ -3,10 +3,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 
 from fangyi.core import clock
-from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE, request_actor
+from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE, ErrorOut, request_actor
+from fangyi.core.schemas import JobAcceptedOut
+from fangyi.people.imports import MAX_IMPORT_BYTES
 from fangyi.surveillance import services
 from fangyi.surveillance.choices import CaseEventKind, Classification, ClusterSetting, ResponseLevel, Severity
 from fangyi.surveillance.exports import CONTENT_TYPES, report_export
@@ -235,6 +238,32 @@ def case_outcome(request: HttpRequest, case_id: uuid.UUID, payload: OutcomeIn) -
     case = case_get(actor=actor, case_id=case_id)
     services.case_record_outcome(actor=actor, case_id=case.id, outcome=payload.outcome, date=payload.date)
     return case_out(case_detail_get(actor=actor, case_id=case.id))
+
+
+# Line-list import --------------------------------------------------------------------------------
+
+
+@router.post("/imports", response={202: JobAcceptedOut, 413: ErrorOut, **ERRORS_WRITE})
+def cases_import_upload(
+    request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False
+) -> Status[JobAcceptedOut]:
+    """Upload a case line list (CSV or .xlsx) to import in the background.
+
+    One row per case as it stands now. Required columns: 编号/external_id, 身份证号/id_number,
+    分类/classification, 报告日期/report_date, 现住址代码/residence; optional: 姓名/name, 发病日期/onset_date,
+    确诊日期/confirmed_date, 确诊方式/confirmation_method, 排除日期/excluded_date, 报告单位/reporting_unit,
+    输入/本地 (origin), 来源地/source_area, 临床分型/severity, 转归/outcome, 转归日期/outcome_date,
+    症状/symptoms. Poll `GET /api/v1/jobs/{id}` for progress; its `result.errors` lists each bad row
+    by line. One bad row means nothing is imported; `dry_run` only validates. Re-importing a row
+    with the same line-list id changes nothing.
+    """
+    job = services.cases_import_submit(
+        actor=request_actor(request),
+        file_name=file.name or "",
+        content=file.read(MAX_IMPORT_BYTES + 1),
+        dry_run=dry_run,
+    )
+    return Status(202, JobAcceptedOut(id=job.id, status=job.status, url=f"/api/v1/jobs/{job.id}"))
 
 
 # Clusters ----------------------------------------------------------------------------------------

@@ -295,11 +295,47 @@ def case_search(
 def case_detail_get(*, actor: Actor, case_id: uuid.UUID | str) -> Case:
     """A case with its events and severity history loaded."""
     case = case_get(actor=actor, case_id=case_id)
-    events = CaseEvent.objects.filter(case=case).order_by("date", "recorded_at", "id")
+    events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("date", "recorded_at", "id")
     changes = SeverityChange.objects.filter(case=case).order_by("date", "recorded_at", "id")
     case.event_list = list(events)  # type: ignore[attr-defined]
     case.severity_list = list(changes)  # type: ignore[attr-defined]
     return case
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseSteps:
+    """The transitions the actor may make on a case now (what the case pages offer)."""
+
+    confirm: bool = False
+    exclude: bool = False
+    severity: bool = False
+    cure: bool = False
+    die: bool = False
+
+    @property
+    def outcome(self) -> bool:
+        return self.cure or self.die
+
+    @property
+    def any(self) -> bool:
+        return self.confirm or self.exclude or self.severity or self.outcome
+
+
+def case_steps(*, actor: Actor, case: Case) -> CaseSteps:
+    """The next transitions allowed from the case's state, if the actor may report on its region.
+
+    The same rules as the services (fangyi.surveillance.services), which check them again.
+    """
+    if not covers(actor, "cases.report", case.residence_id):
+        return CaseSteps()
+    state, open_ = case.classification, not case.outcome
+    return CaseSteps(
+        confirm=state in (Classification.SUSPECTED, Classification.ASYMPTOMATIC),
+        exclude=state == Classification.SUSPECTED,
+        severity=state == Classification.CONFIRMED and open_,
+        cure=open_ and state in (Classification.CONFIRMED, Classification.ASYMPTOMATIC),
+        die=open_ and state == Classification.CONFIRMED,
+    )
 
 
 @dataclasses.dataclass

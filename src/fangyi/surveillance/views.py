@@ -1,7 +1,8 @@
 """The epidemic dashboard: figures of a province, prefecture or county on a day, curves, R_t, maps.
 
 One page per region (`/surveillance/<code>/?date=YYYY-MM-DD`), full or as an htmx partial, and a
-CSV download of every chart's numbers (`/surveillance/<code>/<table>.csv`).
+CSV download of every chart's numbers (`/surveillance/<code>/<table>.csv`). Then the case pages
+(`/surveillance/cases/...`): list, detail with its transitions, reporting a case, line-list import.
 """
 
 import datetime as dt
@@ -11,31 +12,50 @@ from collections.abc import Callable
 from functools import cached_property, wraps
 from typing import Any, cast
 
+from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError, NotFound
 from fangyi.core.htmx import render_page
+from fangyi.core.models import Job
+from fangyi.core.uploads import UploadForm, job_page, upload_page
+from fangyi.people.imports import MAX_IMPORT_BYTES
+from fangyi.people.selectors import person_find_by_id_number, person_get
 from fangyi.regions.choices import Level
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_ancestors, region_children, region_list
-from fangyi.surveillance import charts
-from fangyi.surveillance.choices import RiskLevel
+from fangyi.surveillance import charts, services
+from fangyi.surveillance.choices import (
+    CaseEventKind,
+    Classification,
+    ConfirmationMethod,
+    Origin,
+    Outcome,
+    RiskLevel,
+    Severity,
+)
 from fangyi.surveillance.errors import SurveillanceError
+from fangyi.surveillance.models import Case, CaseEvent
 from fangyi.surveillance.projection import Projection
 from fangyi.surveillance.risk import Assessment
 from fangyi.surveillance.selectors import (
     DayFigures,
     OnsetDay,
+    case_detail_get,
+    case_get,
+    case_search,
+    case_steps,
     epicurve_by_onset,
     report_dates,
     report_figures_by_region,
@@ -364,3 +384,402 @@ def series_csv(request: HttpRequest, code: str, table: str) -> HttpResponse:
     filename = f"{region.official_code}-{table}-{board.selected.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# Case pages --------------------------------------------------------------------------------------
+# The list and detail need "cases.view"; reporting a case, its transitions and the line-list import
+# need "cases.report". Every read goes through the selectors, so a case outside the jurisdiction is
+# not found; every write goes through the services, whose refusals are shown next to the field.
+
+CASES_VIEW = "cases.view"
+CASES_REPORT = "cases.report"
+CASE_PAGE_SIZE = 50
+
+
+def _date_field(label: Any, *, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def _add_domain_error(form: forms.Form, exc: DomainError, by_code: dict[str, str] | None = None) -> None:
+    """Put a service's refusal next to its field (a non-field error when no field fits)."""
+    field = exc.field if exc.field in form.fields else None
+    if field is None:
+        for prefix, name in (by_code or {}).items():
+            if exc.code.startswith(prefix) and name in form.fields:
+                field = name
+                break
+    form.add_error(field, exc.render_message())
+
+
+class CaseFilterForm(forms.Form):
+    region = forms.CharField(label=gettext_lazy("Region code"), max_length=12, required=False)
+    classification = forms.ChoiceField(
+        label=gettext_lazy("Classification"),
+        choices=[("", gettext_lazy("All")), *Classification.choices],
+        required=False,
+    )
+    since = _date_field(gettext_lazy("Reported from"), required=False)
+    until = _date_field(gettext_lazy("Reported until"), required=False)
+
+
+@login_required
+@require_safe
+@domain_errors
+def case_list_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, CASES_VIEW)
+    form = CaseFilterForm(request.GET)
+    cases = Case.objects.none()
+    if form.is_valid():
+        filters = {key: value for key, value in form.cleaned_data.items() if value}
+        try:
+            cases = case_search(actor=actor, **filters)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _add_domain_error(form, exc, {"region.": "region"})
+    page = Paginator(cases, CASE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": any(request.GET.get(key) for key in form.fields),
+        "query": query.urlencode(),
+        "can_report": bool(actor.prefixes_for(CASES_REPORT)),
+    }
+    response = render_page(request, "surveillance/case_list.html", context, partial="results")
+    if form.errors:
+        response.status_code = 400
+    return response
+
+
+# Transitions ---------------------------------------------------------------------------------------
+
+
+class ConfirmForm(forms.Form):
+    method = forms.ChoiceField(label=gettext_lazy("Confirmation method"), choices=ConfirmationMethod.choices)
+    date = _date_field(gettext_lazy("Confirmed on"))
+
+
+class ExcludeForm(forms.Form):
+    date = _date_field(gettext_lazy("Excluded on"))
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. two negative nucleic-acid tests")}),
+    )
+
+
+class SeverityForm(forms.Form):
+    severity = forms.ChoiceField(label=gettext_lazy("Severity"), choices=Severity.choices)
+    date = _date_field(gettext_lazy("From"))
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Outcome"), choices=[(o.value, o.label) for o in (Outcome.CURED, Outcome.DIED)]
+    )
+    date = _date_field(gettext_lazy("On"))
+
+    def __init__(self, *args: Any, died: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not died:  # an asymptomatic infection is only released as cured
+            cast(forms.ChoiceField, self.fields["outcome"]).choices = [
+                (Outcome.CURED.value, Outcome.CURED.label)
+            ]
+
+
+STEP_FORMS: dict[str, type[forms.Form]] = {
+    "confirm": ConfirmForm,
+    "exclude": ExcludeForm,
+    "severity": SeverityForm,
+    "outcome": OutcomeForm,
+}
+
+
+def _step_form(step: str, case: Case, data: Any = None) -> forms.Form:
+    extra: dict[str, Any] = (
+        {"died": case.classification == Classification.CONFIRMED} if step == "outcome" else {}
+    )
+    return STEP_FORMS[step](data, initial={"date": clock.today()}, auto_id=f"id_{step}_%s", **extra)
+
+
+def _step_apply(actor: Actor, case: Case, step: str, data: dict[str, Any]) -> None:
+    if step == "confirm":
+        services.case_confirm(actor=actor, case_id=case.pk, date=data["date"], method=data["method"])
+    elif step == "exclude":
+        services.case_exclude(actor=actor, case_id=case.pk, date=data["date"], reason=data["reason"])
+    elif step == "severity":
+        services.case_update_severity(
+            actor=actor, case_id=case.pk, date=data["date"], severity=data["severity"]
+        )
+    else:
+        services.case_record_outcome(actor=actor, case_id=case.pk, outcome=data["outcome"], date=data["date"])
+
+
+def _event_detail(event: CaseEvent) -> str:
+    choices: dict[str, type[Any]] = {
+        CaseEventKind.REPORTED: Classification,
+        CaseEventKind.CONFIRMED: ConfirmationMethod,
+        CaseEventKind.SEVERITY: Severity,
+    }
+    kind = choices.get(event.kind)
+    if kind is not None and event.detail in kind.values:
+        return str(kind(event.detail).label)
+    return event.detail
+
+
+def _case_page(
+    request: HttpRequest,
+    actor: Actor,
+    case_id: Any,
+    *,
+    failed: forms.Form | None = None,
+    failed_step: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    case = case_detail_get(actor=actor, case_id=case_id)
+    steps = case_steps(actor=actor, case=case)
+    allowed = [step for step in STEP_FORMS if getattr(steps, step)]
+    step_forms = {step: _step_form(step, case) for step in allowed}
+    refused: list[str] = []
+    if failed is not None:
+        if failed_step in step_forms:
+            step_forms[failed_step] = failed
+        else:  # no longer offered (the case moved on): say why at the top
+            refused = [str(message) for messages in failed.errors.values() for message in messages]
+    events = [{"event": event, "detail": _event_detail(event)} for event in case.event_list]  # type: ignore[attr-defined]
+    context = {
+        "case": case,
+        "events": events,
+        "severity_history": case.severity_list,  # type: ignore[attr-defined]
+        "forms": step_forms,
+        "refused": refused,
+        "can_report": covers(actor, CASES_REPORT, case.residence_id),
+    }
+    return render(request, "surveillance/case_detail.html", context, status=status)
+
+
+@login_required
+@require_safe
+@domain_errors
+def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
+    return _case_page(request, _actor(request), case_id)
+
+
+@login_required
+@require_POST
+@domain_errors
+def case_step_view(request: HttpRequest, case_id: str, step: str) -> HttpResponse:
+    """One transition posted from the detail page; on refusal the page again, with the message."""
+    actor = _actor(request)
+    case = case_get(actor=actor, case_id=case_id)  # outside the jurisdiction: 404 before 403
+    require(actor, CASES_REPORT)
+    form = _step_form(step, case, request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            _step_apply(actor, case, step, form.cleaned_data)
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            _add_domain_error(form, exc)
+            status = exc.status
+        else:
+            return redirect("surveillance:case_detail", case_id=case.pk)
+    return _case_page(request, actor, case.pk, failed=form, failed_step=step, status=status)
+
+
+# Reporting a case ----------------------------------------------------------------------------------
+
+
+class CaseReportForm(forms.Form):
+    person = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    id_number = forms.CharField(
+        label=gettext_lazy("Identity number"),
+        max_length=32,
+        required=False,
+        help_text=gettext_lazy(
+            "The resident is looked up by identity number; register them first if needed."
+        ),
+    )
+    classification = forms.ChoiceField(
+        label=gettext_lazy("Classification"),
+        choices=[(c.value, c.label) for c in (Classification.SUSPECTED, Classification.ASYMPTOMATIC)],
+    )
+    report_date = _date_field(gettext_lazy("Report date"))
+    onset_date = _date_field(gettext_lazy("Onset date"), required=False)
+    residence = forms.CharField(
+        label=gettext_lazy("Residence code"),
+        max_length=12,
+        help_text=gettext_lazy(
+            "The code of the county, township, village or community where the case lives."
+        ),
+    )
+    origin = forms.ChoiceField(label=gettext_lazy("Origin"), choices=Origin.choices)
+    source_area = forms.CharField(
+        label=gettext_lazy("Infected in (imported cases)"), max_length=64, required=False
+    )
+    current_location = forms.CharField(label=gettext_lazy("Current location"), max_length=128, required=False)
+    symptoms = forms.CharField(label=gettext_lazy("Symptoms"), max_length=256, required=False)
+    reporting_unit = forms.CharField(label=gettext_lazy("Reporting unit"), max_length=128)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("person") and not data.get("id_number") and "id_number" not in self.errors:
+            self.add_error("id_number", gettext_lazy("Give the resident's identity number."))
+        return data
+
+
+REPORT_ERROR_FIELDS = {"person.": "id_number", "id_number.": "id_number", "region.": "residence"}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def case_report_view(request: HttpRequest) -> HttpResponse:
+    """Report a suspected case or an asymptomatic infection of a resident on record."""
+    actor = _actor(request)
+    require(actor, CASES_REPORT)
+    person = None
+    chosen = request.GET.get("person", "") if request.method == "GET" else request.POST.get("person", "")
+    if chosen:
+        person = person_get(actor=actor, person_id=chosen)  # not visible: a 404 page
+    initial: dict[str, Any] = {"report_date": clock.today(), "origin": Origin.LOCAL}
+    if person is not None:
+        initial.update(person=person.pk, residence=person.home_region_id)
+    form = CaseReportForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("person")
+        id_number = data.pop("id_number")
+        try:
+            if person is None:
+                person = person_find_by_id_number(actor=actor, id_number=id_number)
+            case = services.case_report(actor=actor, person_id=person.pk, **data)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _add_domain_error(form, exc, REPORT_ERROR_FIELDS)
+            if chosen == "":
+                person = None
+        else:
+            return redirect("surveillance:case_detail", case_id=case.pk)
+    context = {"form": form, "person": person if chosen else None}
+    return render(request, "surveillance/case_form.html", context, status=400 if form.errors else 200)
+
+
+# Line-list import ----------------------------------------------------------------------------------
+
+# (Chinese header, English header, needed on every row, what it holds)
+IMPORT_COLUMNS: list[tuple[str, str, bool, Any]] = [
+    (
+        "编号",
+        "external_id",
+        True,
+        gettext_lazy("The line list's own id of the case: importing it again changes nothing."),
+    ),
+    ("身份证号", "id_number", True, gettext_lazy("The patient's identity number.")),
+    (
+        "姓名",
+        "name",
+        False,
+        gettext_lazy(
+            "Needed only to register a patient not yet on record "
+            "(the residence is then a village or community)."
+        ),
+    ),
+    (
+        "分类",
+        "classification",
+        True,
+        gettext_lazy(
+            "Where the case stands now: 确诊, 疑似, 无症状 or 排除 "
+            "(confirmed, suspected, asymptomatic, excluded)."
+        ),
+    ),
+    (
+        "报告日期",
+        "report_date",
+        True,
+        gettext_lazy("Dates are written 2020-01-23, 2020/1/23 or 2020年1月23日."),
+    ),
+    (
+        "现住址代码",
+        "residence",
+        True,
+        gettext_lazy("The code of the county or of a region inside it, within your jurisdiction."),
+    ),
+    ("报告单位", "reporting_unit", True, gettext_lazy("The unit that reported the case.")),
+    ("发病日期", "onset_date", False, gettext_lazy("Symptom onset; empty for an asymptomatic infection.")),
+    ("确诊日期", "confirmed_date", False, gettext_lazy("Needed for a confirmed case.")),
+    (
+        "确诊方式",
+        "confirmation_method",
+        False,
+        gettext_lazy("核酸检测, 临床诊断, 血清学 or 测序; a nucleic-acid test when empty."),
+    ),
+    ("排除日期", "excluded_date", False, gettext_lazy("Needed for an excluded case.")),
+    ("输入/本地", "origin", False, gettext_lazy("本地 (local, the default) or 输入 (imported).")),
+    ("来源地", "source_area", False, gettext_lazy("Where an imported case was infected.")),
+    (
+        "临床分型",
+        "severity",
+        False,
+        gettext_lazy("轻型, 普通型, 重型 or 危重型 (mild, moderate, severe, critical)."),
+    ),
+    ("转归", "outcome", False, gettext_lazy("治愈 (cured) or 死亡 (died); empty while under treatment.")),
+    ("转归日期", "outcome_date", False, gettext_lazy("Needed with an outcome.")),
+    ("症状", "symptoms", False, gettext_lazy("Free text.")),
+]
+
+
+class CaseImportForm(UploadForm):
+    file = forms.FileField(
+        label=gettext_lazy("Case line list"),
+        help_text=gettext_lazy("CSV (UTF-8 or GB18030) or Excel .xlsx, one row per case, with a header row."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def case_import_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, CASES_REPORT)
+
+    def submit(file_name: str, content: bytes, options: dict[str, Any]) -> Job:
+        return services.cases_import_submit(
+            actor=actor, file_name=file_name, content=content, dry_run=options["dry_run"]
+        )
+
+    return upload_page(
+        request,
+        actor=actor,
+        form_class=CaseImportForm,
+        submit=submit,
+        max_bytes=MAX_IMPORT_BYTES,
+        job_kind=services.CASES_IMPORT_JOB_KIND,
+        job_url="surveillance:case_import_job",
+        template="surveillance/case_import.html",
+        context={"columns": IMPORT_COLUMNS},
+    )
+
+
+@login_required
+@require_safe
+@domain_errors
+def case_import_job_view(request: HttpRequest, job_id: str) -> HttpResponse:
+    """The import's progress; while it runs, htmx polls this view for the `job-status` partial."""
+    return job_page(
+        request,
+        actor=_actor(request),
+        job_id=job_id,
+        job_kind=services.CASES_IMPORT_JOB_KIND,
+        template="surveillance/case_import_job.html",
+    )
