@@ -1,6 +1,9 @@
 """Shared fixtures. Run the suite with ./scripts/test (it sets FANGYI_DEBUG=1 before Django loads)."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from ninja.testing import TestClient
 
 from fangyi.accounts.choices import Role
@@ -8,6 +11,9 @@ from fangyi.accounts.models import RoleAssignment, User
 from fangyi.regions.services import regions_load
 
 PASSWORD = "correct-horse-battery-staple"
+
+# The SQLite test database lives in the data directory, which a fresh clone does not have yet.
+Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,10 @@ def _setup(development: bool = False) -> None:
         os.environ.setdefault("FANGYI_DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangyi.settings")
     import django
+    from django.conf import settings
 
     django.setup()
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite file and uploads live there
 
 
 def _manage(*args: str) -> None:
@@ -41,8 +43,6 @@ def serve(host: str | None = None, port: int | None = None) -> None:
 
 
 def demo() -> None:
-    settings_dir = os.environ.get("FANGYI_DATA_DIR", "var")
-    os.makedirs(settings_dir, exist_ok=True)
     _manage("migrate", "--noinput", "--verbosity", "0")
     _manage("load_regions")
     _manage("seed_demo")
