@@ -1,5 +1,6 @@
 """Shared fixtures. Run the suite with ./scripts/test (it sets FANGYI_DEBUG=1 before Django loads)."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from fangyi.accounts.models import RoleAssignment, User
 from fangyi.regions.services import regions_load
 
 PASSWORD = "correct-horse-battery-staple"
+
+CHROMIUM = Path("/usr/bin/chromium")
 
 # The SQLite test database lives in the data directory, which a fresh clone does not have yet.
 Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
@@ -83,3 +86,29 @@ def bearer():
         return {"Authorization": f"Bearer {key}"}
 
     return make
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium through Playwright; skipped where it is missing, except in CI."""
+    if not CHROMIUM.exists():
+        if os.environ.get("FANGYI_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing and FANGYI_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is missing")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls around it stay synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield chromium
+        chromium.close()

@@ -1,13 +1,10 @@
 """The epidemic dashboard in a real browser: curves, R_t, the map and its measures, drill-down, dates."""
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from fangyi.accounts.choices import Role
 from fangyi.accounts.models import RoleAssignment, User
@@ -20,35 +17,11 @@ from fangyi.surveillance.choices import Classification, Origin, Outcome
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path("/tmp/fangyi-surveillance.png")
 USERNAME = "browser-epidemic"
 PASSWORD = "correct-horse-battery-staple"
 # Villages in 芙蓉区 and 天心区 (长沙), 荷塘区 (株洲) and 岳阳楼区 (岳阳).
 HOMES = ["430102001001", "430103002001", "430202001001", "430602001001"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("FANGYI_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing and FANGYI_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

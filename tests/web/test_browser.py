@@ -1,14 +1,9 @@
 """The dashboard in a real browser: sign in, drill down on the table and the map, switch language."""
 
-import os
 import re
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls in the fixtures are still
-# ordinary synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from fangyi.accounts.choices import Role
 from fangyi.accounts.models import RoleAssignment, User
@@ -18,33 +13,9 @@ from fangyi.regions.services import regions_load
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path("/tmp/fangyi-dashboard.png")
 USERNAME = "browser-command"
 PASSWORD = "correct-horse-battery-staple"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("FANGYI_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing and FANGYI_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
