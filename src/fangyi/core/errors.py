@@ -36,6 +36,10 @@ class DomainError(Exception):
         text = str(self.message)
         return text % self.params if self.params else text
 
+    def as_row_error(self, line: int) -> dict[str, Any]:
+        """How an import reports this error against the line of the file that caused it."""
+        return {"line": line, "code": self.code, "message": self.render_message(), "field": self.field or ""}
+
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.render_message()}
         if self.field:

@@ -141,10 +141,6 @@ IMPORT_JOB_KIND = "people.import"
 IMPORT_BATCH_SIZE = 1000
 
 
-def _row_error(line: int, exc: DomainError) -> dict[str, Any]:
-    return {"line": line, "code": exc.code, "message": exc.render_message(), "field": exc.field or ""}
-
-
 def people_import(
     *,
     actor: Actor,
@@ -184,7 +180,7 @@ def people_import(
             first_line_of[person.id_number_hash] = row.line
             valid.append((row.line, person))
         except DomainError as exc:
-            errors.append(_row_error(row.line, exc))
+            errors.append(exc.as_row_error(row.line))
         if progress and (done % step == 0 or done == total):
             progress(done, total, "")
     imported = 0
@@ -217,7 +213,7 @@ def _people_import_write(
             )
         if taken:
             errors.extend(
-                _row_error(line, duplicate_person())
+                duplicate_person().as_row_error(line)
                 for line, person in valid
                 if person.id_number_hash in taken
             )
@@ -304,7 +300,7 @@ def people_import_run(*, job_id: Any) -> Job | None:
             job_id=job.pk,
             succeeded=False,
             message=exc.render_message(),
-            result={"errors": [_row_error(0, exc)], "imported": 0, "dry_run": dry_run, "partial": partial},
+            result={"errors": [exc.as_row_error(0)], "imported": 0, "dry_run": dry_run, "partial": partial},
         )
     except Exception:
         logger.exception("people import %s failed", job.pk)

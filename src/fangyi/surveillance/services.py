@@ -404,10 +404,6 @@ class _DryRunRollback(Exception):
     """Raised inside the import's transaction to undo it (a dry run, or a file with bad rows)."""
 
 
-def _import_error(line: int, exc: DomainError) -> dict[str, Any]:
-    return {"line": line, "code": exc.code, "message": exc.render_message(), "field": exc.field or ""}
-
-
 def cases_import(
     *,
     actor: Actor,
@@ -444,7 +440,7 @@ def cases_import(
                         created += 1
                         counties.add(county)
                 except DomainError as exc:
-                    errors.append(_import_error(row.line, exc))
+                    errors.append(exc.as_row_error(row.line))
                 if progress and (done % step == 0 or done == total):
                     progress(done, total, "")
             if errors or dry_run:
@@ -650,7 +646,7 @@ def cases_import_run(*, job_id: Any) -> Job | None:
             job_id=job.pk,
             succeeded=False,
             message=exc.render_message(),
-            result={"errors": [_import_error(0, exc)], "imported": 0, "dry_run": dry_run},
+            result={"errors": [exc.as_row_error(0)], "imported": 0, "dry_run": dry_run},
         )
     except Exception:
         logger.exception("case import %s failed", job.pk)
