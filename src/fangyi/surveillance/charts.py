@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from fangyi.surveillance.choices import RiskLevel
+from fangyi.surveillance.choices import ResponseLevel, RiskLevel
 from fangyi.surveillance.projection import Projection, project_new_cases
 from fangyi.surveillance.rt import (
     DEFAULT_PRIOR_MEAN,
@@ -26,7 +26,7 @@ from fangyi.surveillance.rt import (
     estimate_rt,
     serial_interval,
 )
-from fangyi.surveillance.selectors import DayFigures, OnsetDay
+from fangyi.surveillance.selectors import DayFigures, OnsetDay, ResponsePeriod
 
 # Below this total infectivity in a window (the cases expected there if R were 1) the posterior of R
 # mostly repeats the vague prior (mean 5): the estimate is left out rather than drawn as news.
@@ -238,6 +238,34 @@ def projection_table(projection: Projection | None, series: Sequence[DayFigures]
     )
 
 
+def response_table(timeline: Sequence[ResponsePeriod]) -> Table:
+    """The province's response levels, oldest first (until: empty while in force)."""
+    return Table(
+        "response",
+        [
+            Column("start_date", _("From"), "date"),
+            Column("end_date", _("Until"), "date"),
+            Column("level", _("Level code"), "text"),
+            Column("level_name", _("Response level"), "text"),
+            Column("note", _("Note"), "text"),
+        ],
+        [
+            [
+                item.period.start_date,
+                item.end_date,
+                item.period.level,
+                response_label(item.period.level),
+                item.period.note,
+            ]
+            for item in timeline
+        ],
+    )
+
+
+def response_label(level: str) -> str:
+    return str(ResponseLevel(level).label) if level in ResponseLevel.values else level
+
+
 @dataclass
 class RegionRow:
     """One subdivision's figures on the chosen day, for the table and the map."""
@@ -309,12 +337,25 @@ def curve_payload(
     points: Sequence[RtPoint],
     projection: Projection | None,
     selected: dt.date,
+    responses: Sequence[ResponsePeriod] = (),
 ) -> dict[str, Any]:
-    """Daily new confirmed by report date (stacked local/imported), the projection, and R_t below."""
+    """Daily new confirmed by report date (stacked local/imported), the projection, and R_t below.
+
+    `responses` are the province's response levels: each change within the plotted days is marked.
+    """
     last = series[-1].date
     if projection is not None:
         last = max(last, projection.dates[-1])
     axis = _day_axis(series[0].date, last)
+    marks = [
+        {
+            "date": item.period.start_date.isoformat(),
+            "level": item.period.level,
+            "label": response_label(item.period.level),
+        }
+        for item in responses
+        if axis[0] <= item.period.start_date <= axis[-1]
+    ]
     local = {d.date: d.new_confirmed_local for d in series}
     imported = {d.date: d.new_confirmed_imported for d in series}
     payload: dict[str, Any] = {
@@ -328,6 +369,7 @@ def curve_payload(
             "high": _aligned(axis, {p.date: _round(p.q975) for p in points}),
         },
         "projection": None,
+        "responses": marks,
         "labels": {
             "local": str(_("Local")),
             "imported": str(_("Imported")),

@@ -461,7 +461,7 @@ class ResponsePeriod:
 def response_level_timeline(*, actor: Actor) -> list[ResponsePeriod]:
     """The province's emergency response levels, oldest first."""
     require(actor, "reports.view")
-    periods = list(ResponseLevelPeriod.objects.order_by("start_date"))
+    periods = list(ResponseLevelPeriod.objects.select_related("declared_by").order_by("start_date"))
     ends: list[dt.date | None] = [p.start_date - dt.timedelta(days=1) for p in periods[1:]]
     return [ResponsePeriod(p, end) for p, end in zip(periods, [*ends, None], strict=False)]
 

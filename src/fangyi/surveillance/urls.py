@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/exclude/", views.case_step_view, {"step": "exclude"}, name="case_exclude"),
     path("cases/<uuid:case_id>/severity/", views.case_step_view, {"step": "severity"}, name="case_severity"),
     path("cases/<uuid:case_id>/outcome/", views.case_step_view, {"step": "outcome"}, name="case_outcome"),
+    path("response-levels/", views.response_levels_view, name="response_levels"),
     path("<str:code>/", views.dashboard, name="detail"),
     path("<str:code>/<slug:table>.csv", views.series_csv, name="series_csv"),
 ]

@@ -13,6 +13,7 @@ from functools import cached_property, wraps
 from typing import Any, cast
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
-from fangyi.core.errors import DomainError, NotFound
+from fangyi.core.errors import DomainError, NotFound, PermissionDenied
 from fangyi.core.htmx import render_page
 from fangyi.core.models import Job
 from fangyi.core.uploads import UploadForm, job_page, upload_page
@@ -42,16 +43,18 @@ from fangyi.surveillance.choices import (
     ConfirmationMethod,
     Origin,
     Outcome,
+    ResponseLevel,
     RiskLevel,
     Severity,
 )
 from fangyi.surveillance.errors import SurveillanceError
-from fangyi.surveillance.models import Case, CaseEvent
+from fangyi.surveillance.models import Case, CaseEvent, ResponseLevelPeriod
 from fangyi.surveillance.projection import Projection
 from fangyi.surveillance.risk import Assessment
 from fangyi.surveillance.selectors import (
     DayFigures,
     OnsetDay,
+    ResponsePeriod,
     case_detail_get,
     case_get,
     case_search,
@@ -61,6 +64,7 @@ from fangyi.surveillance.selectors import (
     report_figures_by_region,
     report_region,
     report_series,
+    response_level_timeline,
     risk_levels_under,
 )
 
@@ -194,6 +198,21 @@ class Dashboard:
     def onset(self) -> list[OnsetDay]:
         return epicurve_by_onset(actor=self.actor, region=self.region)
 
+    # The province's emergency response -----------------------------------------------------------
+
+    @cached_property
+    def responses(self) -> list[ResponsePeriod]:
+        return response_level_timeline(actor=self.actor)
+
+    @cached_property
+    def response(self) -> ResponseLevelPeriod | None:
+        """The level in force on the chosen day; None before the first one and after it ended."""
+        current = None
+        for item in self.responses:
+            if item.period.start_date <= self.selected:
+                current = item.period
+        return current if current is not None and current.level != ResponseLevel.ENDED else None
+
     # Subdivisions --------------------------------------------------------------------------------
 
     @cached_property
@@ -263,6 +282,7 @@ class Dashboard:
             "onset": charts.onset_table(self.onset),
             "rt": charts.rt_table(self.rt),
             "projection": charts.projection_table(self.projection, self.series),
+            "response": charts.response_table(self.responses),
         }
         if self.region.level != Level.COUNTY:
             tables["regions"] = charts.regions_table("regions", self.child_rows)
@@ -317,6 +337,7 @@ class Dashboard:
             "base_url": reverse("surveillance:detail", args=[region.code]),
             "date_query": f"?{urlencode({'date': self.requested.isoformat()})}" if self.requested else "",
             "title": f"{region.name} · {_('Epidemic')}",
+            "response": self.response,
         }
         if self.empty:
             return context
@@ -338,7 +359,9 @@ class Dashboard:
                 "child_rows": self.child_rows,
                 "child_level": _child_level(region) if self.child_rows else "",
                 "tables": self.tables,
-                "curve_data": charts.curve_payload(self.series, self.rt, self.projection, self.selected),
+                "curve_data": charts.curve_payload(
+                    self.series, self.rt, self.projection, self.selected, self.responses
+                ),
                 "cumulative_data": charts.cumulative_payload(self.series, self.selected),
                 "onset_data": charts.onset_payload(self.onset),
                 "map_data": self.map_data(),
@@ -384,6 +407,73 @@ def series_csv(request: HttpRequest, code: str, table: str) -> HttpResponse:
     filename = f"{region.official_code}-{table}-{board.selected.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# The province's emergency response levels ---------------------------------------------------------
+# Anyone who reads the reports sees the timeline; provincial command staff ("response.manage" at the
+# province) declare a level from a day on, and the service's refusals are shown next to the field.
+
+RESPONSE_MANAGE = "response.manage"
+
+
+class ResponseLevelForm(forms.Form):
+    level = forms.ChoiceField(label=gettext_lazy("Response level"), choices=ResponseLevel.choices)
+    start_date = forms.DateField(
+        label=gettext_lazy("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=256,
+        required=False,
+        help_text=gettext_lazy("For example the notice that declared it."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def response_levels_view(request: HttpRequest) -> HttpResponse:
+    """The province's response levels over time, and the form that declares one (command staff)."""
+    actor = _actor(request)
+    timeline = response_level_timeline(actor=actor)  # no "reports.view": 403
+    can_declare = covers(actor, RESPONSE_MANAGE, services.PROVINCE)
+    if request.method == "POST" and not can_declare:
+        raise PermissionDenied()
+    form = None
+    status = 200
+    if can_declare:
+        form = ResponseLevelForm(request.POST or None, initial={"start_date": clock.today()})
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    period = services.response_level_declare(actor=actor, **form.cleaned_data)
+                except DomainError as exc:
+                    if exc.status == 403:
+                        raise
+                    _add_domain_error(form, exc)
+                    status = exc.status
+                else:
+                    messages.success(
+                        request,
+                        _("%(level)s from %(date)s is recorded.")
+                        % {"level": period.get_level_display(), "date": period.start_date.isoformat()},
+                    )
+                    return redirect("surveillance:response_levels")
+            else:
+                status = 400
+    today = clock.today()
+    current = None
+    for item in timeline:
+        if item.period.start_date <= today:
+            current = item.period
+    context = {
+        "timeline": timeline,
+        "current": current,
+        "form": form,
+        "title": _("Emergency response levels"),
+    }
+    return render(request, "surveillance/response_levels.html", context, status=status)
 
 
 # Case pages --------------------------------------------------------------------------------------

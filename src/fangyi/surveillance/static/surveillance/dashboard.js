@@ -92,6 +92,25 @@
     };
   }
 
+  // The province's response level: a line where it changed, labelled with the new level.
+  function responseLines(data) {
+    var marks = (data.responses || []).filter(function (mark) {
+      return data.dates.indexOf(mark.date) >= 0;
+    });
+    if (!marks.length) {
+      return undefined;
+    }
+    return {
+      silent: true,
+      symbol: "none",
+      lineStyle: { color: "#334e68", type: "solid", width: 1, opacity: 0.8 },
+      label: { position: "insideEndTop", color: "#334e68", fontSize: 11 },
+      data: marks.map(function (mark) {
+        return { xAxis: mark.date, name: mark.label, label: { formatter: mark.label } };
+      }),
+    };
+  }
+
   function bandSeries(name, stack, low, high, color, xAxisIndex, yAxisIndex) {
     var base = {
       type: "line",
@@ -163,7 +182,15 @@
         barMaxWidth: 18,
         markLine: selectedLine(data, L.selected),
       },
-      { name: L.imported, type: "bar", stack: "new", data: data.imported, itemStyle: { color: COLORS.imported }, barMaxWidth: 18 },
+      {
+        name: L.imported,
+        type: "bar",
+        stack: "new",
+        data: data.imported,
+        itemStyle: { color: COLORS.imported },
+        barMaxWidth: 18,
+        markLine: responseLines(data),
+      },
     ];
     var legend = [L.local, L.imported];
     if (data.projection) {
