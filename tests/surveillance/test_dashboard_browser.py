@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from fangyi.surveillance.choices import Classification, Origin, Outcome
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path("/tmp/fangyi-surveillance.png")
+# Left in the temporary directory for a person to look at after the run.
+SCREENSHOT = Path(tempfile.gettempdir()) / "fangyi-surveillance.png"
 USERNAME = "browser-epidemic"
 PASSWORD = "correct-horse-battery-staple"
 # Villages in 芙蓉区 and 天心区 (长沙), 荷塘区 (株洲) and 岳阳楼区 (岳阳).

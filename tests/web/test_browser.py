@@ -1,6 +1,7 @@
 """The dashboard in a real browser: sign in, drill down on the table and the map, switch language."""
 
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from fangyi.regions.services import regions_load
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path("/tmp/fangyi-dashboard.png")
+# Left in the temporary directory for a person to look at after the run.
+SCREENSHOT = Path(tempfile.gettempdir()) / "fangyi-dashboard.png"
 USERNAME = "browser-command"
 PASSWORD = "correct-horse-battery-staple"
 
