@@ -46,6 +46,7 @@ def demo() -> None:
     _manage("migrate", "--noinput", "--verbosity", "0")
     _manage("load_regions")
     _manage("seed_demo")
+    _manage("replay_hunan_2020")
     worker = subprocess.Popen([sys.executable, "-m", "fangyi.cli", "worker"])
     try:
         serve()
