@@ -38,7 +38,9 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     port = port or int(os.environ.get("FANGYI_PORT", "8000"))
     if not settings.DEBUG:
         _manage("collectstatic", "--noinput", "--verbosity", "0")
-    print(f"Fangyi is serving on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
+    from django.utils.translation import gettext as _
+
+    print(_("Fangyi is serving on %(url)s (Ctrl+C stops it)") % {"url": f"http://{host}:{port}/"}, flush=True)
     waitress_serve(application, host=host, port=port, threads=8, ident="fangyi")
 
 

@@ -2,6 +2,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from fangyi.core.errors import DomainError
 from fangyi.core.progress import ProgressLine
@@ -23,9 +24,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["residents"] < 0:
-            raise CommandError("--residents cannot be negative.")
+            raise CommandError(_("--residents cannot be negative."))
         if not Region.objects.filter(level=Level.VILLAGE).exists():
-            self.stderr.write("The administrative divisions are not loaded yet; loading them first.")
+            self.stderr.write(_("The administrative divisions are not loaded yet; loading them first."))
             with ProgressLine(self.stderr, "regions") as bar:
                 regions_load(progress=bar.update)
         started = time.monotonic()
@@ -37,14 +38,23 @@ class Command(BaseCommand):
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo ready in {seconds:.1f} s: {result.residents_created} residents added "
-                f"({result.residents_existing} already there), {result.grids} grids, "
-                f"{result.places_created} places added, {result.users_created} logins added."
+                _(
+                    "Demo ready in %(seconds).1f s: %(residents)s residents added (%(existing)s already "
+                    "there), %(grids)s grids, %(places)s places added, %(users)s logins added."
+                )
+                % {
+                    "seconds": seconds,
+                    "residents": result.residents_created,
+                    "existing": result.residents_existing,
+                    "grids": result.grids,
+                    "places": result.places_created,
+                    "users": result.users_created,
+                }
             )
         )
         self.stdout.write("")
-        self.stdout.write("Demo logins (every one uses the same password):")
-        header = ("username", "role", "region", "password")
+        self.stdout.write(_("Demo logins (every one uses the same password):"))
+        header = (_("username"), _("role"), _("region"), _("password"))
         rows = [header, *result.logins]
         widths = [max(_width(str(row[i])) for row in rows) for i in range(len(header))]
         for number, row in enumerate(rows):

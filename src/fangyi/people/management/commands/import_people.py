@@ -2,6 +2,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from fangyi.accounts.models import User
 from fangyi.core.errors import DomainError
@@ -35,12 +36,14 @@ class Command(BaseCommand):
         try:
             user = User.objects.get(username=options["as_user"], is_active=True)
         except User.DoesNotExist:
-            raise CommandError(f"No active user {options['as_user']!r}.") from None
+            raise CommandError(_("No active user %(name)r.") % {"name": options["as_user"]}) from None
         try:
             with path.open("rb") as handle:
                 content = handle.read(MAX_IMPORT_BYTES + 1)
         except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
+            raise CommandError(
+                _("Cannot read %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror}
+            ) from exc
         try:
             rows = rows_from_file(name=path.name, content=content)
             with ProgressLine(self.stderr, "import") as bar:
@@ -55,16 +58,16 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.code}: {exc.render_message()}") from exc
         for error in result["errors"]:
             self.stdout.write(
-                f"line {error['line']}\t{error['field'] or '-'}\t{error['code']}\t{error['message']}"
+                _("line %(line)s") % {"line": error["line"]}
+                + f"\t{error['field'] or '-'}\t{error['code']}\t{error['message']}"
             )
-        summary = (
-            f"{result['total']} rows: {result['valid']} valid, {result['invalid']} with errors, "
-            f"{result['imported']} imported"
-        )
+        summary = _("%(total)s rows: %(valid)s valid, %(invalid)s with errors, %(imported)s imported.") % {
+            key: result[key] for key in ("total", "valid", "invalid", "imported")
+        }
         if result["dry_run"]:
-            self.stdout.write(f"{summary} (dry run: nothing was written).")
+            self.stdout.write(summary + " " + _("Dry run: nothing was written."))
         elif result["errors"] and not result["partial"]:
-            self.stdout.write(summary + ".")
-            raise CommandError("Nothing was imported: fix the rows above, or use --partial.")
+            self.stdout.write(summary)
+            raise CommandError(_("Nothing was imported: fix the rows above, or use --partial."))
         else:
-            self.stdout.write(self.style.SUCCESS(summary + "."))
+            self.stdout.write(self.style.SUCCESS(summary))

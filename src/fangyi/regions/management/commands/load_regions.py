@@ -1,8 +1,10 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from fangyi.core.progress import ProgressLine
+from fangyi.regions.choices import Level
 from fangyi.regions.services import regions_load
 
 
@@ -12,5 +14,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with ProgressLine(self.stderr, "regions") as bar:
             result = regions_load(progress=bar.update)
-        levels = ", ".join(f"{level} {count}" for level, count in result.by_level.items())
-        self.stdout.write(self.style.SUCCESS(f"Loaded {result.total} regions ({levels})."))
+        levels = ", ".join(f"{Level(level).label} {count}" for level, count in result.by_level.items())
+        message = _("Loaded %(total)s regions (%(levels)s).") % {"total": result.total, "levels": levels}
+        self.stdout.write(self.style.SUCCESS(message))
