@@ -1,21 +1,18 @@
 """Resident pages: list, detail with an audited reveal, registration and list imports."""
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fangyi.core.access import Actor, covers, require
-from fangyi.core.errors import DomainError, NotFound, PermissionDenied
-from fangyi.core.htmx import render_page
+from fangyi.core.access import covers, require
+from fangyi.core.errors import DomainError, PermissionDenied
+from fangyi.core.htmx import domain_error_pages, page_actor, render_page
 from fangyi.core.models import Job
 from fangyi.core.uploads import UploadForm, job_page, upload_page
 from fangyi.people.imports import MAX_IMPORT_BYTES
@@ -29,36 +26,15 @@ from fangyi.people.services import (
 
 PAGE_SIZE = 50
 
-View = Callable[..., HttpResponse]
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return cast(Actor, request.user)
-
-
-def domain_errors(view: View) -> View:
-    """Show a refused request (no permission, not found) as an error page with its status."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except (NotFound, PermissionDenied) as exc:
-            title = _("Not found") if exc.status == 404 else _("Not allowed")
-            context = {"status": exc.status, "title": title, "message": exc.render_message()}
-            return render(request, "web/error.html", context, status=exc.status)
-
-    return wrapper
-
 
 # List and detail ---------------------------------------------------------------------------------
 
 
 @login_required
-@domain_errors
+@domain_error_pages
 @require_http_methods(["GET"])
 def person_list_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     q = request.GET.get("q", "").strip()[:64]
     region = request.GET.get("region", "").strip()[:12]
     error = ""
@@ -86,21 +62,21 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@domain_errors
+@domain_error_pages
 @require_http_methods(["GET"])
 def person_detail_view(request: HttpRequest, person_id: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     person = person_get(actor=actor, person_id=person_id)
     context = {"person": person, "can_reveal": covers(actor, "people.reveal", person.home_region_id)}
     return render(request, "people/person_detail.html", context)
 
 
 @login_required
-@domain_errors
+@domain_error_pages
 @require_POST
 def person_reveal_view(request: HttpRequest, person_id: str) -> HttpResponse:
     """The audited reveal: htmx swaps the full numbers into the detail page."""
-    actor = _actor(request)
+    actor = page_actor(request)
     person = person_get(actor=actor, person_id=person_id)
     reason = request.POST.get("reason", "")
     context: dict[str, Any] = {"person": person, "can_reveal": True, "reason": reason}
@@ -140,10 +116,10 @@ def _add_domain_error(form: forms.Form, exc: DomainError) -> None:
 
 
 @login_required
-@domain_errors
+@domain_error_pages
 @require_http_methods(["GET", "POST"])
 def person_register_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     require(actor, "people.manage")
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -176,10 +152,10 @@ class ImportForm(UploadForm):
 
 
 @login_required
-@domain_errors
+@domain_error_pages
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     require(actor, "people.manage")
 
     def submit(file_name: str, content: bytes, options: dict[str, Any]) -> Job:
@@ -204,13 +180,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@domain_errors
+@domain_error_pages
 @require_http_methods(["GET"])
 def import_job_view(request: HttpRequest, job_id: str) -> HttpResponse:
     """The job's progress; while it runs, htmx polls this view for the `job-status` partial."""
     return job_page(
         request,
-        actor=_actor(request),
+        actor=page_actor(request),
         job_id=job_id,
         job_kind=IMPORT_JOB_KIND,
         template="people/import_job.html",

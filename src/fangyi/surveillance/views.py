@@ -8,8 +8,7 @@ CSV download of every chart's numbers (`/surveillance/<code>/<table>.csv`). Then
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable
-from functools import cached_property, wraps
+from functools import cached_property
 from typing import Any, cast
 
 from django import forms
@@ -28,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError, NotFound, PermissionDenied
-from fangyi.core.htmx import render_page
+from fangyi.core.htmx import domain_error_pages, page_actor, render_page
 from fangyi.core.models import Job
 from fangyi.core.uploads import UploadForm, job_page, upload_page
 from fangyi.people.imports import MAX_IMPORT_BYTES
@@ -70,27 +69,6 @@ from fangyi.surveillance.selectors import (
 
 CAPABILITY = "reports.view"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-View = Callable[..., HttpResponse]
-
-
-def domain_errors(view: View) -> View:
-    """A refused request (no permission, not found, a bad date) is an error page with its status."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            titles = {404: _("Not found"), 403: _("Not allowed")}
-            context = {
-                "status": exc.status,
-                "title": titles.get(exc.status, _("Bad request")),
-                "message": exc.render_message(),
-            }
-            return render(request, "web/error.html", context, status=exc.status)
-
-    return wrapper
 
 
 def parse_date(raw: str | None) -> dt.date | None:
@@ -378,15 +356,11 @@ def _child_level(region: Region) -> str:
     return str(Level.PREFECTURE.label) if region.level == Level.PROVINCE else str(Level.COUNTY.label)
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return cast(Actor, request.user)
-
-
 @login_required
 @require_safe
-@domain_errors
+@domain_error_pages
 def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     region = report_region(actor=actor, code=code if code is not None else top_region_code(actor))
     requested = parse_date(request.GET.get("date"))
     board = Dashboard(actor=actor, region=region, requested=requested)
@@ -395,9 +369,9 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
 
 @login_required
 @require_safe
-@domain_errors
+@domain_error_pages
 def series_csv(request: HttpRequest, code: str, table: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     region = report_region(actor=actor, code=code)
     requested = parse_date(request.GET.get("date"))
     board = Dashboard(actor=actor, region=region, requested=requested)
@@ -432,10 +406,10 @@ class ResponseLevelForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
+@domain_error_pages
 def response_levels_view(request: HttpRequest) -> HttpResponse:
     """The province's response levels over time, and the form that declares one (command staff)."""
-    actor = _actor(request)
+    actor = page_actor(request)
     timeline = response_level_timeline(actor=actor)  # no "reports.view": 403
     can_declare = covers(actor, RESPONSE_MANAGE, services.PROVINCE)
     if request.method == "POST" and not can_declare:
@@ -518,9 +492,9 @@ class CaseFilterForm(forms.Form):
 
 @login_required
 @require_safe
-@domain_errors
+@domain_error_pages
 def case_list_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     require(actor, CASES_VIEW)
     form = CaseFilterForm(request.GET)
     cases = Case.objects.none()
@@ -657,17 +631,17 @@ def _case_page(
 
 @login_required
 @require_safe
-@domain_errors
+@domain_error_pages
 def case_detail_view(request: HttpRequest, case_id: str) -> HttpResponse:
-    return _case_page(request, _actor(request), case_id)
+    return _case_page(request, page_actor(request), case_id)
 
 
 @login_required
 @require_POST
-@domain_errors
+@domain_error_pages
 def case_step_view(request: HttpRequest, case_id: str, step: str) -> HttpResponse:
     """One transition posted from the detail page; on refusal the page again, with the message."""
-    actor = _actor(request)
+    actor = page_actor(request)
     case = case_get(actor=actor, case_id=case_id)  # outside the jurisdiction: 404 before 403
     require(actor, CASES_REPORT)
     form = _step_form(step, case, request.POST)
@@ -731,10 +705,10 @@ REPORT_ERROR_FIELDS = {"person.": "id_number", "id_number.": "id_number", "regio
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
+@domain_error_pages
 def case_report_view(request: HttpRequest) -> HttpResponse:
     """Report a suspected case or an asymptomatic infection of a resident on record."""
-    actor = _actor(request)
+    actor = page_actor(request)
     require(actor, CASES_REPORT)
     person = None
     chosen = request.GET.get("person", "") if request.method == "GET" else request.POST.get("person", "")
@@ -838,9 +812,9 @@ class CaseImportForm(UploadForm):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors
+@domain_error_pages
 def case_import_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = page_actor(request)
     require(actor, CASES_REPORT)
 
     def submit(file_name: str, content: bytes, options: dict[str, Any]) -> Job:
@@ -863,12 +837,12 @@ def case_import_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-@domain_errors
+@domain_error_pages
 def case_import_job_view(request: HttpRequest, job_id: str) -> HttpResponse:
     """The import's progress; while it runs, htmx polls this view for the `job-status` partial."""
     return job_page(
         request,
-        actor=_actor(request),
+        actor=page_actor(request),
         job_id=job_id,
         job_kind=services.CASES_IMPORT_JOB_KIND,
         template="surveillance/case_import_job.html",

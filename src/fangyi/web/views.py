@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST, require_safe
 from fangyi.accounts.models import User
 from fangyi.accounts.services import login_authenticate
 from fangyi.core.api_errors import client_ip
-from fangyi.core.errors import DomainError, NotFound
-from fangyi.core.htmx import render_page
+from fangyi.core.errors import DomainError
+from fangyi.core.htmx import render_domain_error, render_page
 from fangyi.people.selectors import person_counts_by_child_region
 from fangyi.regions.choices import PATH_LENGTH, Level
 from fangyi.regions.models import Region
@@ -79,18 +79,8 @@ def _region_page(request: HttpRequest, code: str) -> HttpResponse:
     try:
         region = region_get(code=code)
     except DomainError as exc:
-        return render_error(request, exc)
+        return render_domain_error(request, exc)
     return render_page(request, "web/region.html", region_context(request, region))
-
-
-def render_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    title = _("Not found") if isinstance(exc, NotFound) else _("Bad request")
-    return render(
-        request,
-        "web/error.html",
-        {"title": title, "message": exc.render_message(), "status": exc.status},
-        status=exc.status,
-    )
 
 
 def region_context(request: HttpRequest, region: Region) -> dict[str, Any]:
