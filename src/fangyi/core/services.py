@@ -1,9 +1,17 @@
-from typing import Any
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
+from fangyi.core.access import Actor
+from fangyi.core.errors import DomainError, PermissionDenied
 from fangyi.core.models import AuditEvent, Job, JobStatus
+
+logger = logging.getLogger(__name__)
 
 
 def audit_record(
@@ -100,3 +108,50 @@ def job_finish(
         data={"status": job.status},
     )
     return job
+
+
+def job_run_import(
+    *,
+    job_id: Any,
+    read_rows: Callable[[str, bytes], Sequence[Any]],
+    run: Callable[[Actor, dict[str, Any], Sequence[Any], Callable[[int, int, str], None]], dict[str, Any]],
+    succeeded: Callable[[dict[str, Any]], bool],
+    summary: Callable[[dict[str, Any]], str],
+) -> Job | None:
+    """The worker's side of a file import: read the job's file, `run` it as the job's actor with
+    the job's params, record the outcome.
+
+    Progress is written at most twice a second. A refusal (an unreadable file, a user who may not
+    import) finishes the job as failed with the error as its only row error; anything unexpected is
+    logged, marks the job failed and is raised again for the worker. Idempotent: a job already
+    running or finished is left alone (None).
+    """
+    job = job_start(job_id=job_id)
+    if job is None:
+        return None
+    last = [0.0]
+
+    def report(done: int, total: int, detail: str = "") -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] >= 0.5:
+            last[0] = now
+            job_progress(job_id=job.pk, done=done, total=total)
+
+    try:
+        if job.actor is None:
+            raise PermissionDenied()
+        rows = read_rows(job.input_name, bytes(job.input_data))
+        job_progress(job_id=job.pk, done=0, total=len(rows))
+        result = run(cast(Actor, job.actor), job.params or {}, rows, report)
+    except DomainError as exc:
+        return job_finish(
+            job_id=job.pk,
+            succeeded=False,
+            message=exc.render_message(),
+            result={"errors": [exc.as_row_error(0)], "imported": 0, **(job.params or {})},
+        )
+    except Exception:
+        logger.exception("%s job %s failed", job.kind, job.pk)
+        job_finish(job_id=job.pk, succeeded=False, message=str(_("The import failed unexpectedly.")))
+        raise
+    return job_finish(job_id=job.pk, succeeded=succeeded(result), message=summary(result), result=result)

@@ -1,6 +1,4 @@
-import logging
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -13,7 +11,7 @@ from fangyi.core import pii
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError, PermissionDenied
 from fangyi.core.models import AuditEvent, Job
-from fangyi.core.services import audit_record, job_create, job_finish, job_progress, job_start
+from fangyi.core.services import audit_record, job_create, job_run_import
 from fangyi.core.validators import mask_middle, normalize_phone, parse_id_number
 from fangyi.people.errors import (
     PeopleError,
@@ -31,7 +29,6 @@ from fangyi.regions.errors import region_not_found
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import id_address_code_known, region_path
 
-logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int, str], None]
 
 
@@ -271,43 +268,19 @@ def people_import_submit(
 
 
 def people_import_run(*, job_id: Any) -> Job | None:
-    """The worker's side of an import: read the job's file, import, record the outcome.
-
-    Idempotent: a job that is already running or finished is left alone.
-    """
-    job = job_start(job_id=job_id)
-    if job is None:
-        return None
-    actor = job.actor
-    params = job.params or {}
-    dry_run, partial = bool(params.get("dry_run")), bool(params.get("partial"))
-    last = [0.0]
-
-    def report(done: int, total: int, detail: str = "") -> None:
-        now = time.monotonic()
-        if done == total or now - last[0] >= 0.5:
-            last[0] = now
-            job_progress(job_id=job.pk, done=done, total=total)
-
-    try:
-        if actor is None:
-            raise PermissionDenied()
-        rows = rows_from_file(name=job.input_name, content=bytes(job.input_data))
-        job_progress(job_id=job.pk, done=0, total=len(rows))
-        result = people_import(actor=actor, rows=rows, dry_run=dry_run, partial=partial, progress=report)
-    except DomainError as exc:
-        return job_finish(
-            job_id=job.pk,
-            succeeded=False,
-            message=exc.render_message(),
-            result={"errors": [exc.as_row_error(0)], "imported": 0, "dry_run": dry_run, "partial": partial},
-        )
-    except Exception:
-        logger.exception("people import %s failed", job.pk)
-        job_finish(job_id=job.pk, succeeded=False, message=str(_("The import failed unexpectedly.")))
-        raise
-    return job_finish(
-        job_id=job.pk, succeeded=_import_succeeded(result), message=_import_summary(result), result=result
+    """The worker's side of a resident import (see core.services.job_run_import)."""
+    return job_run_import(
+        job_id=job_id,
+        read_rows=lambda name, content: rows_from_file(name=name, content=content),
+        run=lambda actor, params, rows, progress: people_import(
+            actor=actor,
+            rows=rows,
+            dry_run=bool(params.get("dry_run")),
+            partial=bool(params.get("partial")),
+            progress=progress,
+        ),
+        succeeded=_import_succeeded,
+        summary=_import_summary,
     )
 
 

@@ -6,9 +6,7 @@ same transaction, so the figures never disagree with the cases.
 """
 
 import datetime as dt
-import logging
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -19,11 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from fangyi.core import clock
-from fangyi.core import errors as core_errors
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError, NotFound, PermissionDenied
 from fangyi.core.models import Job
-from fangyi.core.services import audit_record, job_create, job_finish, job_progress, job_start
+from fangyi.core.services import audit_record, job_create, job_run_import
 from fangyi.people.imports import ImportRow, check_size
 from fangyi.people.models import Person
 from fangyi.people.selectors import person_find_by_id_number, person_get
@@ -395,7 +392,6 @@ def response_level_declare(
 
 
 # Line-list import --------------------------------------------------------------------------------
-logger = logging.getLogger(__name__)
 
 CASES_IMPORT_JOB_KIND = "cases.import"
 
@@ -622,41 +618,15 @@ def cases_import_submit(*, actor: Actor, file_name: str, content: bytes, dry_run
 
 
 def cases_import_run(*, job_id: Any) -> Job | None:
-    """The worker's side of a line-list import. A job already running or finished is left alone."""
-    job = job_start(job_id=job_id)
-    if job is None:
-        return None
-    dry_run = bool((job.params or {}).get("dry_run"))
-    last = [0.0]
-
-    def report(done: int, total: int, detail: str = "") -> None:
-        now = time.monotonic()
-        if done == total or now - last[0] >= 0.5:
-            last[0] = now
-            job_progress(job_id=job.pk, done=done, total=total)
-
-    try:
-        if job.actor is None:
-            raise core_errors.PermissionDenied()
-        rows = case_rows_from_file(name=job.input_name, content=bytes(job.input_data))
-        job_progress(job_id=job.pk, done=0, total=len(rows))
-        result = cases_import(actor=job.actor, rows=rows, dry_run=dry_run, progress=report)
-    except DomainError as exc:
-        return job_finish(
-            job_id=job.pk,
-            succeeded=False,
-            message=exc.render_message(),
-            result={"errors": [exc.as_row_error(0)], "imported": 0, "dry_run": dry_run},
-        )
-    except Exception:
-        logger.exception("case import %s failed", job.pk)
-        job_finish(job_id=job.pk, succeeded=False, message=str(_("The import failed unexpectedly.")))
-        raise
-    return job_finish(
-        job_id=job.pk,
-        succeeded=bool(dry_run or not result["errors"]),
-        message=cases_import_summary(result),
-        result=result,
+    """The worker's side of a line-list import (see core.services.job_run_import)."""
+    return job_run_import(
+        job_id=job_id,
+        read_rows=lambda name, content: case_rows_from_file(name=name, content=content),
+        run=lambda actor, params, rows, progress: cases_import(
+            actor=actor, rows=rows, dry_run=bool(params.get("dry_run")), progress=progress
+        ),
+        succeeded=lambda result: bool(result["dry_run"] or not result["errors"]),
+        summary=cases_import_summary,
     )
 
 
