@@ -155,3 +155,22 @@ def test_clusters_need_enough_cases_within_the_window(person):
         actor=None, name="赵家", setting="family", region=VILLAGE, case_ids=[c.id for c in cases[:2]]
     )
     assert cluster.cases.count() == 2
+
+
+def test_a_case_belongs_to_one_cluster_only(person):
+    cases = []
+    for n in range(3):
+        case = report(person(f"钱{n}"), report_date=D(2020, 1, 22 + n), onset_date=None)
+        cases.append(
+            services.case_confirm(actor=None, case_id=case.id, date=D(2020, 1, 22 + n), method="nucleic_acid")
+        )
+    first = services.cluster_create(
+        actor=None, name="钱家", setting="family", region=VILLAGE, case_ids=[c.id for c in cases[:2]]
+    )
+    with pytest.raises(DomainError) as refused:
+        services.cluster_create(
+            actor=None, name="某单位", setting="work_unit", region=VILLAGE, case_ids=[c.id for c in cases[1:]]
+        )
+    assert (refused.value.code, refused.value.status) == ("cluster.case_already_linked", 409)
+    assert set(Case.objects.filter(cluster=first).values_list("id", flat=True)) == {c.id for c in cases[:2]}
+    assert Case.objects.get(pk=cases[2].id).cluster_id is None

@@ -321,15 +321,20 @@ def cluster_create(
             field="case_ids",
             days=window,
         )
-    earlier = Cluster.objects.filter(pk__in={c.cluster_id for c in cases if c.cluster_id})
-    affected = {place.code[:6], *(code[:6] for code in earlier.values_list("region_id", flat=True))}
+    if any(case.cluster_id for case in cases):
+        raise SurveillanceError(
+            "cluster.case_already_linked",
+            _("A case already belongs to another cluster; a case is linked to one cluster only."),
+            field="case_ids",
+            status=409,
+        )
     cluster = Cluster.objects.create(name=name.strip(), setting=setting, region=place)
     for case in cases:
         case.cluster = cluster
         case.save(update_fields=["cluster", "updated_at"])
         _record(actor, case, CaseEventKind.CLUSTERED, clock.today(), cluster.name)
     audit_record(actor=actor, action="cluster.create", obj=cluster, region_path=place.code)
-    risk_levels_refresh(counties=sorted(affected))
+    risk_levels_refresh(counties=[place.code[:6]])
     return cluster
 
 
