@@ -46,7 +46,8 @@ class World:
     job: dict[str, Job]
     user: User | None
     headers: dict[str, str]
-    # Per scope: a suspected case, two confirmed cases in a cluster, and a resident without a case.
+    # Per scope: a suspected case, two confirmed cases in a cluster, two in none, and a resident
+    # without a case.
     cases: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def region(self, scope: str) -> str:
@@ -114,7 +115,7 @@ def cluster_payload(world: World, scope: str) -> dict[str, Any]:
         "name": "新聚集性疫情",
         "setting": "family",
         "region": VILLAGE[world.region(scope)],
-        "case_ids": [world.case(scope, "confirmed"), world.case(scope, "confirmed2")],
+        "case_ids": [world.case(scope, "unlinked"), world.case(scope, "unlinked2")],
     }
 
 
@@ -354,7 +355,8 @@ def test_the_role_table_gives_sensitive_capabilities_to_officials_only():
 
 
 def surveillance_objects(person: Person, region: str, new_id_number: Callable[..., str]) -> dict[str, Any]:
-    """A suspected case, two confirmed cases linked in a cluster, and a resident without a case.
+    """A suspected case, two confirmed cases linked in a cluster, two confirmed cases in none, and a
+    resident without a case.
 
     The patients are registered in a third county (岳麓区) so that the people routes still find one
     resident per scope; the resident without a case is the scope's `person`.
@@ -376,7 +378,7 @@ def surveillance_objects(person: Person, region: str, new_id_number: Callable[..
         )
 
     found: dict[str, Any] = {"suspected": report(f"{NAME[region]}疑似")}
-    for key in ("confirmed", "confirmed2"):
+    for key in ("confirmed", "confirmed2", "unlinked", "unlinked2"):
         case = report(f"{NAME[region]}{key}")
         found[key] = surveillance.case_confirm(
             actor=None, case_id=case.pk, date=dt.date(2020, 1, 22), method="nucleic_acid", refresh=False
