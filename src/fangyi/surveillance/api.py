@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -7,6 +8,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from fangyi.core import clock
+from fangyi.core.access import Actor
 from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE, ErrorOut, request_actor
 from fangyi.core.schemas import JobAcceptedOut
 from fangyi.people.imports import MAX_IMPORT_BYTES
@@ -204,40 +206,62 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> CaseOut:
     return case_out(case_detail_get(actor=request_actor(request), case_id=case_id))
 
 
+def _after_step(
+    request: HttpRequest, case_id: uuid.UUID, step: Callable[[Actor, uuid.UUID], object]
+) -> CaseOut:
+    """Run one transition of a case the actor can see (outside the jurisdiction: 404 before 403)."""
+    actor = request_actor(request)
+    case = case_get(actor=actor, case_id=case_id)
+    step(actor, case.id)
+    return case_out(case_detail_get(actor=actor, case_id=case.id))
+
+
 @router.post("/cases/{case_id}/confirm", response={200: CaseOut, **ERRORS_WRITE})
 def case_confirm(request: HttpRequest, case_id: uuid.UUID, payload: ConfirmIn) -> CaseOut:
     """Confirm a suspected case, or convert an asymptomatic infection to a confirmed case."""
-    actor = request_actor(request)
-    case = case_get(actor=actor, case_id=case_id)  # outside the jurisdiction: 404 before 403
-    services.case_confirm(actor=actor, case_id=case.id, date=payload.date, method=payload.method)
-    return case_out(case_detail_get(actor=actor, case_id=case.id))
+    return _after_step(
+        request,
+        case_id,
+        lambda actor, case: services.case_confirm(
+            actor=actor, case_id=case, date=payload.date, method=payload.method
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/exclude", response={200: CaseOut, **ERRORS_WRITE})
 def case_exclude(request: HttpRequest, case_id: uuid.UUID, payload: ExcludeIn) -> CaseOut:
     """Exclude a suspected case."""
-    actor = request_actor(request)
-    case = case_get(actor=actor, case_id=case_id)
-    services.case_exclude(actor=actor, case_id=case.id, date=payload.date, reason=payload.reason)
-    return case_out(case_detail_get(actor=actor, case_id=case.id))
+    return _after_step(
+        request,
+        case_id,
+        lambda actor, case: services.case_exclude(
+            actor=actor, case_id=case, date=payload.date, reason=payload.reason
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/severity", response={200: CaseOut, **ERRORS_WRITE})
 def case_severity(request: HttpRequest, case_id: uuid.UUID, payload: SeverityIn) -> CaseOut:
     """Record a confirmed case's clinical severity from a date on."""
-    actor = request_actor(request)
-    case = case_get(actor=actor, case_id=case_id)
-    services.case_update_severity(actor=actor, case_id=case.id, date=payload.date, severity=payload.severity)
-    return case_out(case_detail_get(actor=actor, case_id=case.id))
+    return _after_step(
+        request,
+        case_id,
+        lambda actor, case: services.case_update_severity(
+            actor=actor, case_id=case, date=payload.date, severity=payload.severity
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/outcome", response={200: CaseOut, **ERRORS_WRITE})
 def case_outcome(request: HttpRequest, case_id: uuid.UUID, payload: OutcomeIn) -> CaseOut:
     """Cured and discharged, or died."""
-    actor = request_actor(request)
-    case = case_get(actor=actor, case_id=case_id)
-    services.case_record_outcome(actor=actor, case_id=case.id, outcome=payload.outcome, date=payload.date)
-    return case_out(case_detail_get(actor=actor, case_id=case.id))
+    return _after_step(
+        request,
+        case_id,
+        lambda actor, case: services.case_record_outcome(
+            actor=actor, case_id=case, outcome=payload.outcome, date=payload.date
+        ),
+    )
 
 
 # Line-list import --------------------------------------------------------------------------------
