@@ -65,7 +65,14 @@ CASE_HEADER_ALIASES: dict[str, str] = {
     "症状": "symptoms",
     "symptoms": "symptoms",
 }
-CASE_REQUIRED_COLUMNS = ("external_id", "id_number", "classification", "report_date", "residence")
+CASE_REQUIRED_COLUMNS = (
+    "external_id",
+    "id_number",
+    "classification",
+    "report_date",
+    "residence",
+    "reporting_unit",
+)
 CASE_FIELDS = tuple(dict.fromkeys(CASE_HEADER_ALIASES.values()))
 
 CLASSIFICATIONS = {

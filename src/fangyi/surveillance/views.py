@@ -47,6 +47,7 @@ from fangyi.surveillance.choices import (
     Severity,
 )
 from fangyi.surveillance.errors import SurveillanceError
+from fangyi.surveillance.imports import CASE_REQUIRED_COLUMNS
 from fangyi.surveillance.models import Case, CaseEvent, ResponseLevelPeriod
 from fangyi.surveillance.projection import Projection
 from fangyi.surveillance.risk import Assessment
@@ -740,19 +741,17 @@ def case_report_view(request: HttpRequest) -> HttpResponse:
 
 # Line-list import ----------------------------------------------------------------------------------
 
-# (Chinese header, English header, needed on every row, what it holds)
-IMPORT_COLUMNS: list[tuple[str, str, bool, Any]] = [
+# (Chinese header, English header, what it holds); which are needed comes from the importer.
+IMPORT_COLUMNS: list[tuple[str, str, Any]] = [
     (
         "编号",
         "external_id",
-        True,
         gettext_lazy("The line list's own id of the case: importing it again changes nothing."),
     ),
-    ("身份证号", "id_number", True, gettext_lazy("The patient's identity number.")),
+    ("身份证号", "id_number", gettext_lazy("The patient's identity number.")),
     (
         "姓名",
         "name",
-        False,
         gettext_lazy(
             "Needed only to register a patient not yet on record "
             "(the residence is then a village or community)."
@@ -761,7 +760,6 @@ IMPORT_COLUMNS: list[tuple[str, str, bool, Any]] = [
     (
         "分类",
         "classification",
-        True,
         gettext_lazy(
             "Where the case stands now: 确诊, 疑似, 无症状 or 排除 "
             "(confirmed, suspected, asymptomatic, excluded)."
@@ -770,36 +768,32 @@ IMPORT_COLUMNS: list[tuple[str, str, bool, Any]] = [
     (
         "报告日期",
         "report_date",
-        True,
         gettext_lazy("Dates are written 2020-01-23, 2020/1/23 or 2020年1月23日."),
     ),
     (
         "现住址代码",
         "residence",
-        True,
         gettext_lazy("The code of the county or of a region inside it, within your jurisdiction."),
     ),
-    ("报告单位", "reporting_unit", True, gettext_lazy("The unit that reported the case.")),
-    ("发病日期", "onset_date", False, gettext_lazy("Symptom onset; empty for an asymptomatic infection.")),
-    ("确诊日期", "confirmed_date", False, gettext_lazy("Needed for a confirmed case.")),
+    ("报告单位", "reporting_unit", gettext_lazy("The unit that reported the case.")),
+    ("发病日期", "onset_date", gettext_lazy("Symptom onset; empty for an asymptomatic infection.")),
+    ("确诊日期", "confirmed_date", gettext_lazy("Needed for a confirmed case.")),
     (
         "确诊方式",
         "confirmation_method",
-        False,
         gettext_lazy("核酸检测, 临床诊断, 血清学 or 测序; a nucleic-acid test when empty."),
     ),
-    ("排除日期", "excluded_date", False, gettext_lazy("Needed for an excluded case.")),
-    ("输入/本地", "origin", False, gettext_lazy("本地 (local, the default) or 输入 (imported).")),
-    ("来源地", "source_area", False, gettext_lazy("Where an imported case was infected.")),
+    ("排除日期", "excluded_date", gettext_lazy("Needed for an excluded case.")),
+    ("输入/本地", "origin", gettext_lazy("本地 (local, the default) or 输入 (imported).")),
+    ("来源地", "source_area", gettext_lazy("Where an imported case was infected.")),
     (
         "临床分型",
         "severity",
-        False,
         gettext_lazy("轻型, 普通型, 重型 or 危重型 (mild, moderate, severe, critical)."),
     ),
-    ("转归", "outcome", False, gettext_lazy("治愈 (cured) or 死亡 (died); empty while under treatment.")),
-    ("转归日期", "outcome_date", False, gettext_lazy("Needed with an outcome.")),
-    ("症状", "symptoms", False, gettext_lazy("Free text.")),
+    ("转归", "outcome", gettext_lazy("治愈 (cured) or 死亡 (died); empty while under treatment.")),
+    ("转归日期", "outcome_date", gettext_lazy("Needed with an outcome.")),
+    ("症状", "symptoms", gettext_lazy("Free text.")),
 ]
 
 
@@ -831,7 +825,7 @@ def case_import_view(request: HttpRequest) -> HttpResponse:
         job_kind=services.CASES_IMPORT_JOB_KIND,
         job_url="surveillance:case_import_job",
         template="surveillance/case_import.html",
-        context={"columns": IMPORT_COLUMNS},
+        context={"columns": [(zh, en, en in CASE_REQUIRED_COLUMNS, help) for zh, en, help in IMPORT_COLUMNS]},
     )
 
 
