@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "fangyi.accounts",
     "fangyi.people",
     "fangyi.surveillance",
+    "fangyi.labs",
+    "fangyi.healthpass",
     "fangyi.demo",
     "fangyi.web",
 ]
