@@ -120,3 +120,19 @@ class Job(models.Model):
         if self.finished:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class EventRecord(models.Model):
+    """A published domain event (see fangyi.core.events), kept so a missed reaction can be replayed."""
+
+    name = models.CharField(_("event"), max_length=64, db_index=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    at = models.DateTimeField(_("time"), default=clock.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("domain event")
+        verbose_name_plural = _("domain events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.name}"

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError, NotFound, PermissionDenied
+from fangyi.core.events import publish
 from fangyi.core.models import Job
 from fangyi.core.services import audit_record, job_create, job_run_import
 from fangyi.people.imports import ImportRow, check_size
@@ -46,6 +47,7 @@ from fangyi.surveillance.errors import (
     invalid_transition,
     response_level_error,
 )
+from fangyi.surveillance.events import CaseStatusChanged
 from fangyi.surveillance.imports import CaseRow, case_row_parse, case_rows_from_file
 from fangyi.surveillance.models import Case, CaseEvent, Cluster, ResponseLevelPeriod, SeverityChange
 from fangyi.surveillance.reports import daily_reports_refresh
@@ -99,6 +101,15 @@ def _record(
     CaseEvent.objects.create(
         case=case, kind=kind, date=day, detail=detail, actor_id=getattr(actor, "pk", None)
     )
+    if kind != CaseEventKind.SEVERITY:
+        publish(
+            CaseStatusChanged(
+                person_id=str(case.person_id),
+                case_id=str(case.pk),
+                classification=case.classification,
+                outcome=case.outcome,
+            )
+        )
     audit_record(
         actor=actor,
         action=f"case.{kind}",
