@@ -192,3 +192,9 @@ LOGGING = {
 # Epidemic rules of the 2020 national protocol; later protocol editions changed them.
 FANGYI_CLUSTER_MIN_CASES = env_int("FANGYI_CLUSTER_MIN_CASES", 2)
 FANGYI_CLUSTER_WINDOW_DAYS = env_int("FANGYI_CLUSTER_WINDOW_DAYS", 14)
+
+# Health code: how long a signed pass is valid, the clock skew a verifier forgives, and how many
+# days scan records are kept before the purge task deletes them (daily tallies remain).
+FANGYI_PASS_TTL_HOURS = env_int("FANGYI_PASS_TTL_HOURS", 24)
+FANGYI_PASS_SKEW_SECONDS = env_int("FANGYI_PASS_SKEW_SECONDS", 300)
+FANGYI_SCAN_RETENTION_DAYS = env_int("FANGYI_SCAN_RETENTION_DAYS", 28)

@@ -6,3 +6,8 @@ class HealthpassConfig(AppConfig):
     name = "fangyi.healthpass"
     label = "healthpass"
     verbose_name = _("Health code")
+
+    def ready(self) -> None:
+        from fangyi.healthpass.handlers import connect
+
+        connect()

@@ -15,7 +15,7 @@ from fangyi.regions.errors import region_not_found
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_get
 from fangyi.surveillance import risk
-from fangyi.surveillance.choices import Classification, Origin
+from fangyi.surveillance.choices import Classification, Origin, RiskLevel
 from fangyi.surveillance.errors import (
     case_not_found,
     date_in_future,
@@ -480,3 +480,18 @@ def response_period_of(period: ResponseLevelPeriod) -> ResponsePeriod:
 def response_level_on(*, date: dt.date) -> ResponseLevelPeriod | None:
     """The declaration in force on `date` (its level may be "ended"); None before the first."""
     return ResponseLevelPeriod.objects.filter(start_date__lte=date).order_by("-start_date").first()
+
+
+def cases_by_person(person_ids: Iterable[uuid.UUID | str]) -> dict[str, list[Case]]:
+    """Every case of these residents, oldest first: a system read for rules owned higher up
+    (the health-code colour), which scope what they show themselves."""
+    cases: dict[str, list[Case]] = {}
+    for case in Case.objects.filter(person_id__in=list(person_ids)).order_by("report_date", "created_at"):
+        cases.setdefault(str(case.person_id), []).append(case)
+    return cases
+
+
+def county_high_risk_on(*, county: Region, date: dt.date) -> bool:
+    """Whether a county was at high risk on `date` (a system read for the health-code rules)."""
+    assessment = risk.level_on(county=county, date=date)
+    return assessment is not None and assessment.level == RiskLevel.HIGH
