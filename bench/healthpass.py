@@ -10,10 +10,24 @@ Signs N passes (20,000; 2,000 with --quick) with one P-256 key, then measures on
 
 alternating rounds and keeping each one's best, and prints both rates. The last line is
 verify_ratio=<ours/raw>: the share of the bare signature rate the full verifier keeps.
+
+Before that, the online path: a real server (waitress, SQLite in a temporary directory, Hunan's
+regions loaded) answers POST /api/v1/healthpass/scans (verify, decide, record, tally) and the
+trivial GET /api/v1/health, one keep-alive client each, 2,000 requests (200 with --quick), in
+alternating rounds; it prints both rates and scan_ratio=<scans/health>.
 """
 
 import argparse
+import atexit
+import http.client
+import json
+import os
+import shutil
+import socket
+import tempfile
+import threading
 import time
+import uuid
 import zlib
 from collections.abc import Callable, Sequence
 
@@ -44,6 +58,7 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="2,000 passes instead of 20,000")
     args = parser.parse_args()
+    bench_scan(200 if args.quick else 2_000)
     verify_ratio = bench_verify(2_000 if args.quick else 20_000)
     print(f"verify_ratio={verify_ratio:.3f}")
 
@@ -84,6 +99,77 @@ def bench_verify(passes: int) -> float:
     print(f"ours: Verifier.verify        {ours_rate:10,.0f} passes/s ({1e6 / ours_rate:.1f} µs each)")
     print(f"raw:  ECDSA P-256 verify     {raw_rate:10,.0f} passes/s ({1e6 / raw_rate:.1f} µs each)")
     return ours_rate / raw_rate
+
+
+def bench_scan(requests: int) -> float:
+    """Requests per second of the online scan endpoint and of a trivial endpoint of the same server."""
+    data_dir = tempfile.mkdtemp(prefix="fangyi-bench-")
+    atexit.register(shutil.rmtree, data_dir, True)
+    os.environ.update(
+        {"FANGYI_DEBUG": "1", "FANGYI_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "fangyi.settings"}
+    )
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from waitress.server import create_server
+
+    from fangyi.accounts.choices import Role
+    from fangyi.accounts.models import RoleAssignment, User
+    from fangyi.accounts.services import api_token_create
+    from fangyi.healthpass.services import pass_issue
+    from fangyi.people.services import person_register
+    from fangyi.regions.models import Place
+    from fangyi.regions.services import regions_load
+    from fangyi.wsgi import application
+
+    call_command("migrate", verbosity=0)
+    regions_load()
+    gate = Place.objects.create(name="测试小区门", kind="compound_gate", region_id="430102001")
+    staff = User.objects.create_user(username="bench-gate")
+    RoleAssignment.objects.create(user=staff, role=Role.CHECKPOINT_STAFF, region_id="430102")
+    _token, key = api_token_create(actor=staff, name="bench")
+    resident = User.objects.create_user(username="bench-resident")
+    person = person_register(
+        actor=None, name="张三", id_number="430102198001010011", home_region="430102001001"
+    )
+    person.user = resident
+    person.save(update_fields=["user"])
+    token = pass_issue(actor=resident).token
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = create_server(application, host="127.0.0.1", port=port, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(method: str, path: str, body: str | None, expect: int) -> None:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        assert response.status == expect, (path, response.status)
+
+    def scans() -> None:
+        for _ in range(requests):
+            body = {"id": str(uuid.uuid4()), "place_id": gate.pk, "token": token, "temperature": 36.5}
+            call("POST", "/api/v1/healthpass/scans", json.dumps(body), 201)
+
+    def health() -> None:
+        for _ in range(requests):
+            call("GET", "/api/v1/health", None, 200)
+
+    call("GET", "/api/v1/health", None, 200)
+    scan_rate, health_rate = _best_rates(requests, [scans, health])
+    server.close()
+    print(f"scan:   POST /healthpass/scans   {scan_rate:10,.0f} requests/s ({1e3 / scan_rate:.2f} ms each)")
+    print(
+        f"health: GET /health              {health_rate:10,.0f} requests/s ({1e3 / health_rate:.2f} ms each)"
+    )
+    print(f"scan_ratio={scan_rate / health_rate:.3f}")
+    return scan_rate / health_rate
 
 
 def _signed_parts(text: str) -> tuple[bytes, bytes]:

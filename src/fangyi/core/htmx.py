@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -51,3 +52,14 @@ def domain_error_pages(view: View) -> View:
             return render_domain_error(request, exc)
 
     return wrapper
+
+
+def add_domain_error(form: forms.Form, exc: DomainError, by_code: dict[str, str] | None = None) -> None:
+    """Put a service's refusal next to its field (a non-field error when no field fits)."""
+    field = exc.field if exc.field in form.fields else None
+    if field is None:
+        for prefix, name in (by_code or {}).items():
+            if exc.code.startswith(prefix) and name in form.fields:
+                field = name
+                break
+    form.add_error(field, exc.render_message())

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError, NotFound, PermissionDenied
-from fangyi.core.htmx import domain_error_pages, page_actor, render_page
+from fangyi.core.htmx import add_domain_error, domain_error_pages, page_actor, render_page
 from fangyi.core.models import Job
 from fangyi.core.uploads import UploadForm, job_page, upload_page
 from fangyi.people.imports import MAX_IMPORT_BYTES
@@ -426,7 +426,7 @@ def response_levels_view(request: HttpRequest) -> HttpResponse:
                 except DomainError as exc:
                     if exc.status == 403:
                         raise
-                    _add_domain_error(form, exc)
+                    add_domain_error(form, exc)
                     status = exc.status
                 else:
                     messages.success(
@@ -469,17 +469,6 @@ def _date_field(label: Any, *, required: bool = True) -> forms.DateField:
     )
 
 
-def _add_domain_error(form: forms.Form, exc: DomainError, by_code: dict[str, str] | None = None) -> None:
-    """Put a service's refusal next to its field (a non-field error when no field fits)."""
-    field = exc.field if exc.field in form.fields else None
-    if field is None:
-        for prefix, name in (by_code or {}).items():
-            if exc.code.startswith(prefix) and name in form.fields:
-                field = name
-                break
-    form.add_error(field, exc.render_message())
-
-
 class CaseFilterForm(forms.Form):
     region = forms.CharField(label=gettext_lazy("Region code"), max_length=12, required=False)
     classification = forms.ChoiceField(
@@ -506,7 +495,7 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _add_domain_error(form, exc, {"region.": "region"})
+            add_domain_error(form, exc, {"region.": "region"})
     page = Paginator(cases, CASE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -653,7 +642,7 @@ def case_step_view(request: HttpRequest, case_id: str, step: str) -> HttpRespons
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
-            _add_domain_error(form, exc)
+            add_domain_error(form, exc)
             status = exc.status
         else:
             return redirect("surveillance:case_detail", case_id=case.pk)
@@ -730,7 +719,7 @@ def case_report_view(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _add_domain_error(form, exc, REPORT_ERROR_FIELDS)
+            add_domain_error(form, exc, REPORT_ERROR_FIELDS)
             if chosen == "":
                 person = None
         else:
