@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -32,5 +34,5 @@ def place_not_found() -> NotFound:
     return NotFound("place.not_found", _("No such place."))
 
 
-def temperature_error(code: str, message: str | Promise, **params: object) -> HealthpassError:
+def temperature_error(code: str, message: str | Promise, **params: Any) -> HealthpassError:
     return HealthpassError(code, message, field="temperature", **params)

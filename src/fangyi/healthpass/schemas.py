@@ -7,8 +7,6 @@ from ninja import Field, Schema
 
 from fangyi.core.validators import NO_NUL_PATTERN
 
-TEXT = {"max_length": 1000, "pattern": NO_NUL_PATTERN}
-
 
 class ColourChangeOut(Schema):
     at: dt.datetime
@@ -68,7 +66,7 @@ class DeclarationOut(Schema):
 
 
 class AppealIn(Schema):
-    text: str = Field(**TEXT)
+    text: str = Field(max_length=1000, pattern=NO_NUL_PATTERN)
 
 
 class AppealOut(Schema):
@@ -90,7 +88,7 @@ class AppealPage(Schema):
 
 class AppealDecisionIn(Schema):
     uphold: bool
-    response: str = Field(**TEXT)
+    response: str = Field(max_length=1000, pattern=NO_NUL_PATTERN)
     colour: str = "green"
     days: int = Field(default=14, ge=1, le=30)
 
@@ -98,7 +96,7 @@ class AppealDecisionIn(Schema):
 class OverrideIn(Schema):
     person_id: uuid.UUID
     colour: str
-    reason: str = Field(**TEXT)
+    reason: str = Field(max_length=1000, pattern=NO_NUL_PATTERN)
     days: int = Field(default=14, ge=1, le=30)
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import uuid
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangyi.accounts.models import User
 from fangyi.core import clock, pii
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.services import audit_record
@@ -75,7 +76,8 @@ def subject_for(person_id: uuid.UUID | str) -> str:
 
 
 def resident_of(actor: Any) -> Person:
-    person = Person.objects.filter(user_id=getattr(actor, "pk", None)).first() if actor is not None else None
+    pk = getattr(actor, "pk", None)
+    person = Person.objects.filter(user_id=pk).first() if pk is not None else None
     if person is None:
         raise not_a_resident()
     return person
@@ -140,7 +142,7 @@ def colours_refresh(*, person_ids: list[Any], actor: Actor | None = None) -> lis
                     )
                 )
                 if (
-                    COLOUR_RANK[verdict.colour] > COLOUR_RANK[previous]
+                    COLOUR_RANK[Colour(verdict.colour)] > COLOUR_RANK[Colour(previous)]
                     and state.pass_expires_at
                     and state.pass_expires_at > now
                 ):
@@ -447,7 +449,7 @@ def override_request(
         colour=colour,
         reason=_reason_text(reason),
         ends_at=clock.now() + dt.timedelta(days=days),
-        requested_by=actor,
+        requested_by=cast(User, actor),
         appeal=appeal,
         region_id=person.home_region_id,
     )
@@ -676,7 +678,7 @@ def scan_record(
             scan = Scan.objects.create(
                 id=scan_id,
                 place=place,
-                staff=actor,
+                staff=cast(User, actor),
                 scanned_at=moment,
                 received_at=now,
                 offline=offline_queued,

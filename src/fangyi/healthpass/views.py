@@ -2,7 +2,6 @@
 log, a resident's colour with its evidence, the appeal and override queues, and gate statistics.
 The scanner and the certificate check at the gates are in gate_views."""
 
-import datetime as dt
 from typing import Any
 
 import segno
@@ -129,7 +128,7 @@ def my_code(request: HttpRequest) -> HttpResponse:
 
 class ChangeFilterForm(forms.Form):
     colour = forms.ChoiceField(
-        label=gettext_lazy("Changed to"), choices=[("", gettext_lazy("Any"))] + Colour.choices, required=False
+        label=gettext_lazy("Changed to"), choices=[("", gettext_lazy("Any")), *Colour.choices], required=False
     )
     region = forms.RegexField(label=gettext_lazy("Region code"), regex=r"^[0-9]{2,12}$", required=False)
 
@@ -261,7 +260,7 @@ def appeal_decide(request: HttpRequest, appeal_id: str) -> HttpResponse:
     appeal = selectors.appeal_get(actor=actor, appeal_id=appeal_id)
     form = AppealDecisionForm(request.POST, prefix=str(appeal.pk))
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("healthpass:queues")
     services.appeal_decide(actor=actor, appeal_id=appeal.pk, **form.cleaned_data)
     messages.success(request, _("The appeal is decided."))

@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         if since.tzinfo is None:
             since = since.replace(tzinfo=dt.UTC)
         records = EventRecord.objects.filter(at__gte=since).order_by("at", "id")
-        names = options["name"]
+        names = cast(list[str], options["name"])
         if names:
             records = records.filter(name__in=names)
         replayed = skipped = 0
