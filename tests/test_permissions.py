@@ -21,6 +21,8 @@ from fangyi.accounts.models import ApiToken, RoleAssignment, User
 from fangyi.accounts.roles import CAPABILITIES
 from fangyi.accounts.services import api_token_create
 from fangyi.core.models import AuditEvent, Job
+from fangyi.labs import models as labs_models
+from fangyi.labs import services as labs
 from fangyi.people.models import Person
 from fangyi.people.services import person_register
 from fangyi.regions.models import Place, Region
@@ -49,6 +51,8 @@ class World:
     # Per scope: a suspected case, two confirmed cases in a cluster, two in none, and a resident
     # without a case.
     cases: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Per scope: an open referral raised at the scope's gate, and a test result of its resident.
+    labs: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def region(self, scope: str) -> str:
         return IN if scope == "in" else OUT
@@ -61,7 +65,8 @@ class World:
 class Rule:
     """What a route needs and how it answers.
 
-    need: capabilities required anywhere (None: any signed-in user; PUBLIC: nobody).
+    need: capabilities required anywhere, all of them, or any one of them with `any_of` (None: any
+    signed-in user; PUBLIC: nobody).
     scope: "object" (a path names one object: outside → 404), "create" (the body names the region:
     outside → 404), "list" (outside → an empty page) or None (nothing regional).
     see: for "object" routes, the capability that makes the object visible; an actor who can see
@@ -75,6 +80,7 @@ class Rule:
     scope: str | None = None
     see: str | None = None
     denied: int = 403
+    any_of: bool = False
 
 
 PUBLIC = "public"
@@ -126,6 +132,29 @@ def case_step(step: str, which: str, body: dict[str, str]) -> Rule:
         need=("cases.view", "cases.report"),
         scope="object",
         see="cases.view",
+    )
+
+
+def referral_payload(world: World, scope: str) -> dict[str, Any]:
+    return {"person_id": str(world.person[scope].pk), "source": "clinic", "reason": "发热门诊就诊"}
+
+
+def result_payload(world: World, scope: str) -> dict[str, Any]:
+    return {
+        "person_id": str(world.person[scope].pk),
+        "result": "negative",
+        "sampled_on": "2020-01-25",
+        "lab": "湘雅医院检验科",
+    }
+
+
+def referral_rule(ok: int, suffix: str = "", body: dict[str, str] | None = None) -> Rule:
+    return Rule(
+        ok,
+        lambda w, s: (f"/labs/referrals/{w.labs[s]['referral'].pk}{suffix}", {"json": body} if body else {}),
+        need=("labs.referrals",),
+        scope="object",
+        see="labs.referrals",
     )
 
 
@@ -270,6 +299,37 @@ MATRIX: dict[tuple[str, str], Rule] = {
         lambda w, s: ("/surveillance/response-levels", {"json": {"level": "I", "start_date": "2020-01-23"}}),
         need=("response.manage",),
     ),
+    ("GET", "/labs/referrals"): Rule(
+        200,
+        lambda w, s: (f"/labs/referrals?county={w.region(s)}&status=open", {}),
+        need=("labs.referrals",),
+        scope="list",
+    ),
+    ("POST", "/labs/referrals"): Rule(
+        201,
+        lambda w, s: ("/labs/referrals", {"json": referral_payload(w, s)}),
+        need=("labs.referrals",),
+        scope="create",
+    ),
+    ("GET", "/labs/referrals/{referral_id}"): referral_rule(200),
+    ("POST", "/labs/referrals/{referral_id}/close"): referral_rule(
+        200, "/close", {"status": "cleared", "note": "核酸阴性"}
+    ),
+    # Results are read by the labs and clinics that report them and by the officials who follow
+    # referrals up.
+    ("GET", "/labs/results"): Rule(
+        200,
+        lambda w, s: (f"/labs/results?person_id={w.person[s].pk}", {}),
+        need=("labs.results", "labs.referrals"),
+        any_of=True,
+        scope="list",
+    ),
+    ("POST", "/labs/results"): Rule(
+        201,
+        lambda w, s: ("/labs/results", {"json": result_payload(w, s)}),
+        need=("labs.results",),
+        scope="create",
+    ),
 }
 
 
@@ -315,7 +375,8 @@ def expected_status(rule: Rule, principal: str, scope: str) -> int:
     held = capabilities(principal)
     if scope == "out" and rule.scope == "object" and rule.see in held:
         return 404
-    if not set(rule.need) <= held:
+    lacking = not set(rule.need) & held if rule.any_of else not set(rule.need) <= held
+    if lacking:
         return rule.denied
     if scope == "out" and rule.scope in ("object", "create"):
         return 404
@@ -351,6 +412,13 @@ def test_the_role_table_gives_sensitive_capabilities_to_officials_only():
         "lab_staff",
         "hospital_staff",
     }
+    assert holders("labs.referrals") == {
+        "provincial_command",
+        "prefecture_official",
+        "county_official",
+        "clinic_staff",
+    }
+    assert holders("labs.results") == {"clinic_staff", "lab_staff"}
     assert {role for role in Role.values if not capabilities(role)} == {"employer", "merchant", "resident"}
 
 
@@ -394,10 +462,28 @@ def surveillance_objects(person: Person, region: str, new_id_number: Callable[..
     return found
 
 
+def labs_objects(person: Person, place: Place, new_id_number: Callable[..., str]) -> dict[str, Any]:
+    """An open referral raised at the scope's gate, of a resident of a third county (岳麓区), so it
+    is the gate's county that follows it up; and a test result of the scope's resident."""
+    elsewhere = Region.objects.filter(code__startswith="430104", level="village").order_by("code")[0]
+    stopped = person_register(
+        actor=None, name=f"{place.name}发热者", id_number=new_id_number("430104"), home_region=elsewhere.code
+    )
+    referral = labs.referral_open(
+        actor=None, person_id=stopped.pk, source="gate", reason="卡口测温异常", place_id=place.pk
+    )
+    lab, _created = User.objects.get_or_create(username="matrix-lab-fixture")
+    RoleAssignment.objects.get_or_create(user=lab, role=Role.LAB_STAFF, region_id="43")
+    result = labs.result_report(
+        actor=lab, person_id=person.pk, result="negative", sampled_on=dt.date(2020, 1, 24), lab="湘雅"
+    )
+    return {"referral": referral, "stopped": stopped, "result": result}
+
+
 @pytest.fixture
 def world(db, settings, new_id_number) -> Callable[[str], World]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    person, place, job, cases = {}, {}, {}, {}
+    person, place, job, cases, labs_found = {}, {}, {}, {}, {}
     for scope, region in (("in", IN), ("out", OUT)):
         person[scope] = person_register(
             actor=None,
@@ -411,6 +497,7 @@ def world(db, settings, new_id_number) -> Callable[[str], World]:
         )
         job[scope] = Job.objects.create(kind="people.import", region_path=region, capability="people.view")
         cases[scope] = surveillance_objects(person[scope], region, new_id_number)
+        labs_found[scope] = labs_objects(person[scope], place[scope], new_id_number)
     User.objects.create_user(username="matrix-login", password=PASSWORD)
 
     def build(principal: str) -> World:
@@ -421,7 +508,9 @@ def world(db, settings, new_id_number) -> Callable[[str], World]:
                 RoleAssignment.objects.create(user=user, role=principal, region_id=IN)
             _token, key = api_token_create(actor=user, name="matrix")
             headers = {"Authorization": f"Bearer {key}"}
-        return World(person=person, place=place, job=job, user=user, headers=headers, cases=cases)
+        return World(
+            person=person, place=place, job=job, user=user, headers=headers, cases=cases, labs=labs_found
+        )
 
     return build
 
@@ -439,6 +528,8 @@ def snapshot() -> tuple[int, ...]:
         Cluster.objects.count(),
         ResponseLevelPeriod.objects.count(),
         tuple(Case.objects.order_by("pk").values_list("classification", "severity", "outcome", "cluster_id")),
+        labs_models.TestResult.objects.count(),
+        tuple(labs_models.Referral.objects.order_by("pk").values_list("status", "outcome_note")),
     )
 
 
@@ -453,6 +544,12 @@ def secrets_of(world: World, scope: str) -> list[str]:
         place.name,
         *(str(cases[key].pk) for key in ("suspected", "confirmed", "confirmed2") if key in cases),
         *([cases["cluster"].name] if "cluster" in cases else []),
+        *(
+            str(world.labs[scope][key].pk)
+            for key in ("referral", "result")
+            if key in world.labs.get(scope, {})
+        ),
+        *([world.labs[scope]["stopped"].name] if "stopped" in world.labs.get(scope, {}) else []),
     ]
 
 

@@ -11,6 +11,7 @@ from fangyi.accounts.api import router as accounts_router
 from fangyi.accounts.auth import API_AUTH
 from fangyi.core.api import router as jobs_router
 from fangyi.core.errors import DomainError
+from fangyi.labs.api import router as labs_router
 from fangyi.people.api import router as people_router
 from fangyi.regions.api import router as regions_router
 from fangyi.surveillance.api import router as surveillance_router
@@ -37,6 +38,7 @@ api.add_router("/regions", regions_router)
 api.add_router("/people", people_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/surveillance", surveillance_router)
+api.add_router("/labs", labs_router)
 
 
 def _error(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:

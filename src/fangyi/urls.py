@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("people/", include("fangyi.people.urls")),
     path("surveillance/", include("fangyi.surveillance.urls")),
+    path("labs/", include("fangyi.labs.urls")),
     path("", include("fangyi.web.urls")),
 ]
