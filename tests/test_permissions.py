@@ -10,6 +10,7 @@ routes must be added here.
 
 import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,10 @@ from fangyi.accounts.choices import Role
 from fangyi.accounts.models import ApiToken, RoleAssignment, User
 from fangyi.accounts.roles import CAPABILITIES
 from fangyi.accounts.services import api_token_create
+from fangyi.core import clock
 from fangyi.core.models import AuditEvent, Job
+from fangyi.healthpass import models as healthpass_models
+from fangyi.healthpass import services as healthpass
 from fangyi.labs import models as labs_models
 from fangyi.labs import services as labs
 from fangyi.people.models import Person
@@ -53,6 +57,9 @@ class World:
     cases: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     # Per scope: an open referral raised at the scope's gate, and a test result of its resident.
     labs: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Per scope: the resident's declaration of an arrival from Hubei, an open appeal, an override
+    # awaiting approval and one in force.
+    healthpass: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def region(self, scope: str) -> str:
         return IN if scope == "in" else OUT
@@ -81,6 +88,7 @@ class Rule:
     see: str | None = None
     denied: int = 403
     any_of: bool = False
+    code: str = "permission_denied"  # the error code of a 403
 
 
 PUBLIC = "public"
@@ -166,6 +174,29 @@ def report_rule(path: str, query: str = "") -> Rule:
         scope="object",
         see="reports.view",
     )
+
+
+def healthpass_rule(
+    path: str, which: str, body: dict[str, Any], capability: str = "healthpass.manage"
+) -> Rule:
+    """A write on one health-code object: hidden (404) from whoever may not work it."""
+    return Rule(
+        200,
+        lambda w, s: (path.format(id=w.healthpass[s][which].pk), {"json": body}),
+        need=(capability,),
+        scope="object",
+        see=capability,
+        denied=404,
+    )
+
+
+def own_code_rule(path: str, body: dict[str, Any] | None = None) -> Rule:
+    """The resident's own code: no principal of the matrix is linked to a resident."""
+    return Rule(403, lambda w, s: (path, {"json": body} if body else {}), code="healthpass.no_resident")
+
+
+def scan_payload(world: World, scope: str) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "place_id": world.place[scope].pk, "token": "FY1:x", "temperature": 36.5}
 
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -330,6 +361,71 @@ MATRIX: dict[tuple[str, str], Rule] = {
         need=("labs.results",),
         scope="create",
     ),
+    ("GET", "/healthpass/keys"): Rule(200, lambda w, s: ("/healthpass/keys", {}), need=PUBLIC),
+    ("GET", "/healthpass/revocations"): Rule(
+        200, lambda w, s: ("/healthpass/revocations", {}), need=("healthpass.scan",)
+    ),
+    ("GET", "/healthpass/me"): own_code_rule("/healthpass/me"),
+    ("POST", "/healthpass/me/pass"): own_code_rule("/healthpass/me/pass"),
+    ("POST", "/healthpass/me/declarations"): own_code_rule(
+        "/healthpass/me/declarations", {"temperature": 36.5}
+    ),
+    ("POST", "/healthpass/me/appeals"): own_code_rule("/healthpass/me/appeals", {"text": "颜色有误"}),
+    ("GET", "/healthpass/gates"): Rule(
+        200, lambda w, s: ("/healthpass/gates", {}), need=("healthpass.scan",)
+    ),
+    ("POST", "/healthpass/verify"): Rule(
+        200, lambda w, s: ("/healthpass/verify", {"json": {"token": "FY1:x"}}), need=("healthpass.scan",)
+    ),
+    ("POST", "/healthpass/scans"): Rule(
+        201,
+        lambda w, s: ("/healthpass/scans", {"json": scan_payload(w, s)}),
+        need=("healthpass.scan",),
+        scope="create",
+    ),
+    ("GET", "/healthpass/stats"): Rule(
+        200, lambda w, s: ("/healthpass/stats", {}), need=("healthpass.view",)
+    ),
+    ("GET", "/healthpass/changes"): Rule(
+        200, lambda w, s: ("/healthpass/changes", {}), need=("healthpass.view",)
+    ),
+    ("GET", "/healthpass/people/{person_id}"): Rule(
+        200,
+        lambda w, s: (f"/healthpass/people/{w.person[s].pk}", {}),
+        need=("healthpass.view",),
+        scope="object",
+        see="healthpass.view",
+    ),
+    ("POST", "/healthpass/declarations/{declaration_id}/verify"): healthpass_rule(
+        "/healthpass/declarations/{id}/verify", "declaration", {}, "people.manage"
+    ),
+    ("GET", "/healthpass/overrides"): Rule(
+        200, lambda w, s: ("/healthpass/overrides", {}), need=("healthpass.manage",)
+    ),
+    ("POST", "/healthpass/overrides"): Rule(
+        201,
+        lambda w, s: (
+            "/healthpass/overrides",
+            {"json": {"person_id": str(w.person[s].pk), "colour": "red", "reason": "密接待核实"}},
+        ),
+        need=("healthpass.manage",),
+        scope="create",
+    ),
+    ("POST", "/healthpass/overrides/{override_id}/approve"): healthpass_rule(
+        "/healthpass/overrides/{id}/approve", "pending", {}
+    ),
+    ("POST", "/healthpass/overrides/{override_id}/reject"): healthpass_rule(
+        "/healthpass/overrides/{id}/reject", "pending", {"note": "依据不足"}
+    ),
+    ("POST", "/healthpass/overrides/{override_id}/end"): healthpass_rule(
+        "/healthpass/overrides/{id}/end", "active", {"note": "观察期满"}
+    ),
+    ("GET", "/healthpass/appeals"): Rule(
+        200, lambda w, s: ("/healthpass/appeals", {}), need=("healthpass.manage",)
+    ),
+    ("POST", "/healthpass/appeals/{appeal_id}/decide"): healthpass_rule(
+        "/healthpass/appeals/{id}/decide", "appeal", {"uphold": False, "response": "核实无误"}
+    ),
 }
 
 
@@ -480,10 +576,33 @@ def labs_objects(person: Person, place: Place, new_id_number: Callable[..., str]
     return {"referral": referral, "stopped": stopped, "result": result}
 
 
+def healthpass_objects(person: Person, region: str) -> dict[str, Any]:
+    """The scope's resident declares an arrival from Hubei (yellow) and appeals; one official asks
+    for two overrides and another approves the second."""
+    login = User.objects.create(username=f"matrix-resident-{region}")
+    person.user = login
+    person.save(update_fields=["user"])
+    declaration = healthpass.declaration_submit(
+        actor=login,
+        temperature="36.5",
+        travelled=True,
+        origin="湖北省武汉市",
+        arrival_date=clock.today() - dt.timedelta(days=1),
+    )
+    appeal = healthpass.appeal_file(actor=login, text="我已在外地完成隔离")
+    first, second = (User.objects.create(username=f"matrix-hp-{n}-{region}") for n in (1, 2))
+    for official in (first, second):
+        RoleAssignment.objects.create(user=official, role=Role.COUNTY_OFFICIAL, region_id=region)
+    pending = healthpass.override_request(actor=first, person_id=person.pk, colour="red", reason="待核实")
+    active = healthpass.override_request(actor=first, person_id=person.pk, colour="yellow", reason="居家观察")
+    healthpass.override_approve(actor=second, override_id=active.pk)
+    return {"declaration": declaration, "appeal": appeal, "pending": pending, "active": active}
+
+
 @pytest.fixture
 def world(db, settings, new_id_number) -> Callable[[str], World]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    person, place, job, cases, labs_found = {}, {}, {}, {}, {}
+    person, place, job, cases, labs_found, health = {}, {}, {}, {}, {}, {}
     for scope, region in (("in", IN), ("out", OUT)):
         person[scope] = person_register(
             actor=None,
@@ -498,6 +617,7 @@ def world(db, settings, new_id_number) -> Callable[[str], World]:
         job[scope] = Job.objects.create(kind="people.import", region_path=region, capability="people.view")
         cases[scope] = surveillance_objects(person[scope], region, new_id_number)
         labs_found[scope] = labs_objects(person[scope], place[scope], new_id_number)
+        health[scope] = healthpass_objects(person[scope], region)
     User.objects.create_user(username="matrix-login", password=PASSWORD)
 
     def build(principal: str) -> World:
@@ -509,7 +629,14 @@ def world(db, settings, new_id_number) -> Callable[[str], World]:
             _token, key = api_token_create(actor=user, name="matrix")
             headers = {"Authorization": f"Bearer {key}"}
         return World(
-            person=person, place=place, job=job, user=user, headers=headers, cases=cases, labs=labs_found
+            person=person,
+            place=place,
+            job=job,
+            user=user,
+            headers=headers,
+            cases=cases,
+            labs=labs_found,
+            healthpass=health,
         )
 
     return build
@@ -530,6 +657,11 @@ def snapshot() -> tuple[int, ...]:
         tuple(Case.objects.order_by("pk").values_list("classification", "severity", "outcome", "cluster_id")),
         labs_models.TestResult.objects.count(),
         tuple(labs_models.Referral.objects.order_by("pk").values_list("status", "outcome_note")),
+        healthpass_models.Scan.objects.count(),
+        healthpass_models.ColourChange.objects.count(),
+        healthpass_models.HealthDeclaration.objects.filter(verified_at__isnull=False).count(),
+        tuple(healthpass_models.ColourOverride.objects.order_by("pk").values_list("status", flat=True)),
+        tuple(healthpass_models.Appeal.objects.order_by("pk").values_list("status", flat=True)),
     )
 
 
@@ -550,6 +682,7 @@ def secrets_of(world: World, scope: str) -> list[str]:
             if key in world.labs.get(scope, {})
         ),
         *([world.labs[scope]["stopped"].name] if "stopped" in world.labs.get(scope, {}) else []),
+        *(str(found.pk) for found in world.healthpass.get(scope, {}).values()),
     ]
 
 
@@ -579,7 +712,7 @@ def test_permission_matrix(api_client, world, route, principal, scope):
         if expected == 401:
             assert code == "unauthenticated"
         elif expected == 403:
-            assert code == "permission_denied"
+            assert code == rule.code
         assert snapshot() == before, "a refused request changed the database"
         for secret in secrets_of(state, "in") + secrets_of(state, "out"):
             assert secret not in body, f"a refused request leaked {secret!r}"

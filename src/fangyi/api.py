@@ -11,6 +11,7 @@ from fangyi.accounts.api import router as accounts_router
 from fangyi.accounts.auth import API_AUTH
 from fangyi.core.api import router as jobs_router
 from fangyi.core.errors import DomainError
+from fangyi.healthpass.api import router as healthpass_router
 from fangyi.labs.api import router as labs_router
 from fangyi.people.api import router as people_router
 from fangyi.regions.api import router as regions_router
@@ -38,6 +39,7 @@ api.add_router("/regions", regions_router)
 api.add_router("/people", people_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/surveillance", surveillance_router)
+api.add_router("/healthpass", healthpass_router)
 api.add_router("/labs", labs_router)
 
 

@@ -167,6 +167,8 @@ def my_appeal(request: HttpRequest, payload: AppealIn) -> Status[AppealOut]:
 @router.get("/gates", response={200: list[GateOut], **ERRORS_READ})
 def gates(request: HttpRequest) -> list[GateOut]:
     """Checkpoints and gates where you may check codes."""
+    actor = request_actor(request)
+    require(actor, selectors.SCAN)
     return [
         GateOut(
             id=place.pk,
@@ -176,7 +178,7 @@ def gates(request: HttpRequest) -> list[GateOut]:
             region_code=place.region.official_code,
             region_name=place.region.name,
         )
-        for place in selectors.gate_list(actor=request_actor(request))
+        for place in selectors.gate_list(actor=actor)
     ]
 
 

@@ -570,7 +570,6 @@ def appeal_decide(
     days: int = 14,
 ) -> Appeal:
     """Reject an appeal with a response, or uphold it: that requests an override for a second approver."""
-    require(actor, MANAGE)
     appeal = appeal_get(actor=actor, appeal_id=appeal_id)
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     if appeal.status != AppealStatus.OPEN:
