@@ -10,5 +10,7 @@ urlpatterns = [
     path("people/", include("fangyi.people.urls")),
     path("surveillance/", include("fangyi.surveillance.urls")),
     path("labs/", include("fangyi.labs.urls")),
+    path("healthpass/gate/", include("fangyi.healthpass.gate_urls")),
+    path("healthpass/", include("fangyi.healthpass.urls")),
     path("", include("fangyi.web.urls")),
 ]
