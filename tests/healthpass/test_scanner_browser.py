@@ -227,3 +227,26 @@ def test_offline_scans_are_decided_on_the_device_and_sent_once(page, context, si
     page.evaluate("Promise.all([fangyiScanner.flush(), fangyiScanner.flush()])")
     assert page.evaluate("fangyiScanner.queueLength()") == 0
     assert Scan.objects.count() == 2
+
+
+def test_without_offline_verification_a_scan_is_queued_undecided(page, context, site):
+    issued = pass_issue(actor=resident("browser-resident-3", "赵六", 3))
+    # A browser without DecompressionStream (or an insecure origin without WebCrypto) cannot check
+    # a pass itself.
+    context.add_init_script("delete window.DecompressionStream;")
+    page.reload()
+    expect(page.locator("#scan-sync-status")).to_contain_text("Offline verification is unavailable here")
+    context.set_offline(True)
+
+    scan_in_browser(page, issued.token, "36.8")
+    expect(page.locator("#scan-result")).to_have_attribute("data-decision", "undecided")
+    result = result_of(page)
+    assert result["look"] == "gate-result gate-result--pending" and result["offline"] == "true"
+    assert "Verify on sync" in result["text"] and "Offline verification is unavailable here" in result["text"]
+    assert page.evaluate("fangyiScanner.queueLength()") == 1
+
+    context.set_offline(False)
+    page.evaluate("fangyiScanner.flush()")
+    page.wait_for_function("fangyiScanner.queueLength() === 0")
+    scan = Scan.objects.get()
+    assert (scan.decision, scan.offline, str(scan.temperature)) == ("pass", True, "36.8")

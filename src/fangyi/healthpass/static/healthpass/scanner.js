@@ -263,13 +263,13 @@
       },
       body: JSON.stringify(item),
     });
-    let body = {};
+    let body = null;
     try {
       body = await response.json();
     } catch (error) {
-      body = {};
+      body = null;
     }
-    return { status: response.status, body: body };
+    return { status: response.status, body: body || {} };
   }
 
   // The session ended, or its CSRF token went stale with a new sign-in: the scan waits for a sign-in.
