@@ -42,6 +42,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.EMPLOYER: frozenset(),
     Role.MERCHANT: frozenset(),
     Role.VOLUNTEER_COORDINATOR: frozenset({"places.view"}),
-    Role.RESIDENT: frozenset(),
+    # A resident holds their own health code (the login must be linked to a resident).
+    Role.RESIDENT: frozenset({"healthpass.own_code"}),
 }
 ALL_CAPABILITIES = frozenset().union(*CAPABILITIES.values())

@@ -239,4 +239,4 @@ class RevocationFilter(Schema):
 class RevocationsOut(Schema):
     version: int
     full: bool
-    entries: list[tuple[str, int]]
+    entries: list[list[str | int]] = Field(description="[subject, revoked_before (epoch seconds)] pairs")
