@@ -99,3 +99,25 @@ def test_gate_statistics_page(login, county_official, at_noon):
         reverse("healthpass:stats"), {"start": "2020-02-10", "end": "2020-02-01"}
     )
     assert bad.status_code == 400
+
+
+def test_an_unknown_override_decision_is_not_found(login, resident, make_user, at_noon):
+    first, second = make_user(Role.COUNTY_OFFICIAL, "430102"), make_user(Role.COUNTY_OFFICIAL, "430102")
+    override = services.override_request(actor=first, person_id=resident.pk, colour="red", reason="待核实")
+    page = login(second).post(reverse("healthpass:override_decide", args=[override.pk, "approve-all"]))
+    assert page.status_code == 404
+    override.refresh_from_db()
+    assert override.status == "requested"
+
+
+def test_deciding_an_appeal_twice_explains_instead_of_failing(login, resident, make_user, at_noon):
+    official = make_user(Role.COUNTY_OFFICIAL, "430102")
+    appeal = services.appeal_file(actor=resident.user, text="颜色有误")
+    url = reverse("healthpass:appeal_decide", args=[appeal.pk])
+    body = {f"{appeal.pk}-uphold": "0", f"{appeal.pk}-colour": "green", f"{appeal.pk}-days": "14"}
+    login(official).post(url, {**body, f"{appeal.pk}-response": "核实无误"})
+    again = login(official).post(url, {**body, f"{appeal.pk}-response": "再次处理"}, follow=True)
+    assert again.status_code == 200
+    assert "此申诉已处理过" in again.content.decode()
+    appeal.refresh_from_db()
+    assert appeal.response == "核实无误"

@@ -9,7 +9,7 @@ nothing; a handler that failed can be run again from the record (`fangyi replay-
 import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 from django.db import transaction
@@ -57,17 +57,6 @@ def publish(event: DomainEvent) -> EventRecord:
     record = EventRecord.objects.create(name=event.name, payload=event.payload())
     transaction.on_commit(lambda: deliver(event))
     return record
-
-
-def publish_many(events: Iterable[DomainEvent]) -> int:
-    """Record several events with one insert; each is delivered after commit."""
-    batch = list(events)
-    for event in batch:
-        if event.name not in _event_types:
-            raise ValueError(f"unregistered event type: {event.name}")
-    EventRecord.objects.bulk_create(EventRecord(name=e.name, payload=e.payload()) for e in batch)
-    transaction.on_commit(lambda: [deliver(event) for event in batch])
-    return len(batch)
 
 
 def deliver(event: DomainEvent) -> int:

@@ -11,7 +11,7 @@ from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE, request_actor
 from fangyi.healthpass import selectors, services
 from fangyi.healthpass.choices import AppealStatus, Colour, OverrideStatus
 from fangyi.healthpass.models import Appeal, ColourChange, ColourOverride, ColourState, HealthDeclaration
-from fangyi.healthpass.reasons import reason_text, verify_text
+from fangyi.healthpass.reasons import reason_text, state_reason, verify_text
 from fangyi.healthpass.schemas import (
     AppealDecisionIn,
     AppealIn,
@@ -71,7 +71,7 @@ def colour_fields(person: Person, state: ColourState | None) -> dict[str, Any]:
         "colour": colour,
         "colour_label": _label(Colour, colour),
         "reason_code": state.reason_code if state else "clear",
-        "reason": reason_text(state.reason_code, state.reason_params) if state else reason_text("clear", {}),
+        "reason": state_reason(state),
         "rule_version": state.rule_version if state else "",
         "since": state.since if state else None,
         "changes": [ColourChangeOut(**change_fields(c)) for c in selectors.colour_changes_of(person)],

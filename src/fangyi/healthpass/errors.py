@@ -30,9 +30,5 @@ def declaration_not_found() -> NotFound:
     return NotFound("declaration.not_found", _("No such declaration."))
 
 
-def place_not_found() -> NotFound:
-    return NotFound("place.not_found", _("No such place."))
-
-
 def temperature_error(code: str, message: str | Promise, **params: Any) -> HealthpassError:
     return HealthpassError(code, message, field="temperature", **params)

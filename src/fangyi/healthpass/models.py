@@ -1,5 +1,8 @@
+import base64
 import uuid
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -218,6 +221,16 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return self.kid
+
+    @property
+    def kid_bytes(self) -> bytes:
+        """The key id as passes carry it (`kid` is its unpadded base64url text)."""
+        return base64.urlsafe_b64decode(self.kid + "=" * (-len(self.kid) % 4))
+
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        key = serialization.load_pem_public_key(self.public_key_pem.encode())
+        assert isinstance(key, ec.EllipticCurvePublicKey)
+        return key
 
 
 class Revocation(models.Model):

@@ -59,3 +59,10 @@ def verify_text(code: str) -> str:
         "bad_signature": _("The signature does not match: the pass may be forged."),
     }
     return str(messages.get(code, _("This is not a readable health pass.")))
+
+
+def state_reason(state: Any) -> str:
+    """Why a resident has their colour (a resident the rules have not yet looked at is clear)."""
+    return (
+        reason_text(state.reason_code, state.reason_params) if state is not None else reason_text("clear", {})
+    )

@@ -1,10 +1,8 @@
-import base64
 import datetime as dt
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -203,13 +201,30 @@ def colour_change_list(
     return changes
 
 
-def person_colour_get(*, actor: Actor, person_id: uuid.UUID | str) -> tuple[Person, ColourState | None]:
-    """A resident whose home lies in the actor's jurisdiction, with their colour (404 otherwise)."""
+def resident_get(*, actor: Actor, capability: str, person_id: uuid.UUID | str) -> Person:
+    """A resident whose home lies where the actor holds `capability` (404 otherwise)."""
     try:
-        person = Person.objects.filter(scope_q(actor, VIEW, "home_region__code")).get(pk=person_id)
+        return Person.objects.filter(scope_q(actor, capability, "home_region__code")).get(pk=person_id)
     except (Person.DoesNotExist, ValueError, ValidationError):
         raise person_not_found() from None
+
+
+def person_colour_get(*, actor: Actor, person_id: uuid.UUID | str) -> tuple[Person, ColourState | None]:
+    """A resident whose home lies in the actor's jurisdiction, with their colour (404 otherwise)."""
+    person = resident_get(actor=actor, capability=VIEW, person_id=person_id)
     return person, colour_state_of(person)
+
+
+def declaration_on(person: Person, day: dt.date) -> HealthDeclaration | None:
+    return HealthDeclaration.objects.filter(person=person, date=day).first()
+
+
+def declarations_of(person: Person, limit: int = 14) -> list[HealthDeclaration]:
+    return list(HealthDeclaration.objects.filter(person=person).order_by("-date")[:limit])
+
+
+def open_appeal_of(person: Person) -> Appeal | None:
+    return Appeal.objects.filter(person=person, status=AppealStatus.OPEN).first()
 
 
 def appeal_list(*, actor: Actor, status: str | None = AppealStatus.OPEN) -> QuerySet[Appeal]:
@@ -266,20 +281,12 @@ def signing_keys_published() -> list[SigningKey]:
     return list(SigningKey.objects.filter(Q(retired_at__isnull=True) | Q(retired_at__gt=cutoff)))
 
 
-def _kid_bytes(kid: str) -> bytes:
-    return base64.urlsafe_b64decode(kid + "=" * (-len(kid) % 4))
-
-
-def _public_key(pem: str) -> ec.EllipticCurvePublicKey:
-    key = serialization.load_pem_public_key(pem.encode())
-    assert isinstance(key, ec.EllipticCurvePublicKey)
-    return key
+def published_keys() -> dict[bytes, ec.EllipticCurvePublicKey]:
+    return {key.kid_bytes: key.public_key() for key in signing_keys_published()}
 
 
 def keyset_document_current() -> dict[str, Any]:
-    return offline.keyset_document(
-        (_kid_bytes(k.kid), _public_key(k.public_key_pem)) for k in signing_keys_published()
-    )
+    return offline.keyset_document(published_keys().items())
 
 
 def revocations_delta(*, since: int = 0) -> dict[str, Any]:
@@ -308,7 +315,7 @@ def verifier_current() -> offline.Verifier:
         clock.now().replace(minute=0, second=0, microsecond=0),
     )
     if _verifier["stamp"] != stamp:
-        keys = {_kid_bytes(k.kid): _public_key(k.public_key_pem) for k in signing_keys_published()}
+        keys = published_keys()
         revocations = offline.Revocations()
         revocations.apply(revocations_delta(since=0))
         _verifier["verifier"] = offline.Verifier(

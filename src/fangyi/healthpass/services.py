@@ -35,7 +35,6 @@ from fangyi.healthpass.errors import (
     HealthpassError,
     declaration_not_found,
     not_a_resident,
-    place_not_found,
     temperature_error,
 )
 from fangyi.healthpass.models import (
@@ -55,6 +54,7 @@ from fangyi.healthpass.selectors import (
     appeal_get,
     override_get,
     person_facts,
+    resident_get,
     rule_set_on,
     rules_of,
     verifier_current,
@@ -62,6 +62,7 @@ from fangyi.healthpass.selectors import (
 from fangyi.labs.choices import ReferralSource
 from fangyi.labs.services import referral_open
 from fangyi.people.models import Person
+from fangyi.regions.errors import place_not_found
 from fangyi.regions.models import Place, Region
 from fangyi.surveillance.selectors import county_high_risk_on
 
@@ -125,28 +126,26 @@ def colours_refresh(*, person_ids: list[Any], actor: Actor | None = None) -> lis
         for person_id, person in people.items():
             verdict = rules.evaluate(facts[person_id], rule_params, now, today)
             state = states.get(person_id)
+            # A resident without a state has been green: a first green state logs no change.
             previous = state.colour if state else Colour.GREEN
             if state is None:
                 state = ColourState(person=person, subject=subject_for(person_id), since=now)
             state.reason_code, state.reason_params = verdict.reason, verdict.params
             state.rule_version, state.computed_at = rule_set.version, now
-            if verdict.colour == previous and state.pk is not None and state.colour:
+            if person_id in states and verdict.colour == previous:
                 unchanged.append(state)
                 continue
-            state.colour = verdict.colour
             if verdict.colour != previous:
                 state.since = now
-                changes.append(
-                    _colour_change(
-                        actor, person, previous if person_id in states else "", verdict, rule_set.version, now
-                    )
-                )
+                logged_from = previous if person_id in states else ""
+                changes.append(_colour_change(actor, person, logged_from, verdict, rule_set.version, now))
                 if (
                     COLOUR_RANK[Colour(verdict.colour)] > COLOUR_RANK[Colour(previous)]
                     and state.pass_expires_at
                     and state.pass_expires_at > now
                 ):
                     Revocation.objects.create(subject=state.subject, revoked_before=now)
+            state.colour = verdict.colour
             state.save()
         ColourState.objects.bulk_update(
             unchanged, ["reason_code", "reason_params", "rule_version", "computed_at"], batch_size=500
@@ -256,9 +255,8 @@ def pass_issue(*, actor: Actor) -> IssuedPass:
             issued_at=int(now.timestamp()),
             expires_at=int(expires.timestamp()),
         )
-        kid = base64.urlsafe_b64decode(key.kid + "=" * (-len(key.kid) % 4))
         token = offline.pass_encode(
-            claims, private_key=_private_key(key.kid, key.private_key_encrypted), kid=kid
+            claims, private_key=_private_key(key.kid, key.private_key_encrypted), kid=key.kid_bytes
         )
         if state.pass_expires_at is None or state.pass_expires_at < expires:
             state.pass_expires_at = expires
@@ -402,18 +400,6 @@ def arrival_verify(*, actor: Actor, declaration_id: uuid.UUID | str) -> HealthDe
 # Overrides and appeals ----------------------------------------------------------------------------
 
 
-def _person_in(actor: Actor, person_id: uuid.UUID | str) -> Person:
-    from fangyi.people.errors import person_not_found
-
-    try:
-        person = Person.objects.get(pk=person_id)
-    except (Person.DoesNotExist, ValueError):
-        raise person_not_found() from None
-    if not covers(actor, MANAGE, person.home_region_id):
-        raise person_not_found()
-    return person
-
-
 def _reason_text(reason: str, field: str = "reason") -> str:
     reason = reason.strip()
     if not reason:
@@ -437,7 +423,7 @@ def override_request(
 ) -> ColourOverride:
     """Ask to set a resident's colour over the rules; it takes effect once a second official approves."""
     require(actor, MANAGE)
-    person = _person_in(actor, person_id)
+    person = resident_get(actor=actor, capability=MANAGE, person_id=person_id)
     if colour not in Colour.values:
         raise HealthpassError(
             "override.invalid_colour", _("The colour is green, yellow or red."), field="colour"
@@ -695,7 +681,11 @@ def scan_record(
                     scan.save(update_fields=["referral_id"])
             _tally(place, moment, decision, fever)
     except IntegrityError:
-        return _already_recorded(actor, Scan.objects.get(pk=scan_id), place)
+        # Another request recorded this scan id first; anything else that failed is not ours to hide.
+        concurrent = Scan.objects.filter(pk=scan_id).first()
+        if concurrent is None:
+            raise
+        return _already_recorded(actor, concurrent, place)
     return ScanOutcome(
         scan, True, claims.masked_name if claims else "", _utc(claims.expires_at) if claims else None
     )

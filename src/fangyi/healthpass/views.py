@@ -2,6 +2,7 @@
 log, a resident's colour with its evidence, the appeal and override queues, and gate statistics.
 The scanner and the certificate check at the gates are in gate_views."""
 
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -9,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -18,12 +19,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from fangyi.core import clock
 from fangyi.core.access import covers, require
-from fangyi.core.errors import DomainError
+from fangyi.core.errors import DomainError, PermissionDenied
 from fangyi.core.htmx import add_domain_error, domain_error_pages, page_actor, render_page
 from fangyi.healthpass import selectors, services
-from fangyi.healthpass.choices import AppealStatus, Colour, OverrideStatus, Symptom
-from fangyi.healthpass.models import Appeal, ColourChange, HealthDeclaration
-from fangyi.healthpass.reasons import reason_text
+from fangyi.healthpass.choices import Colour, OverrideStatus, Symptom
+from fangyi.healthpass.models import ColourChange
+from fangyi.healthpass.reasons import reason_text, state_reason
 
 PAGE_SIZE = 50
 
@@ -105,18 +106,16 @@ def my_code(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     issued = services.pass_issue(actor=actor)
-    state = selectors.colour_state_of(person)
-    today = clock.today()
     context = {
         "person": person,
         "issued": issued,
         "qr_svg": _qr_svg(issued.token),
         "colour_label": Colour(issued.colour).label,
-        "reason": reason_text(state.reason_code, state.reason_params) if state else "",
+        "reason": state_reason(selectors.colour_state_of(person)),
         "changes": _with_reason(selectors.colour_changes_of(person, limit=10)),
-        "declared_today": HealthDeclaration.objects.filter(person=person, date=today).first(),
+        "declared_today": selectors.declaration_on(person, clock.today()),
         "declaration_form": declaration_form,
-        "open_appeal": Appeal.objects.filter(person=person, status=AppealStatus.OPEN).first(),
+        "open_appeal": selectors.open_appeal_of(person),
         "appeal_form": appeal_form,
         "title": _("My health code"),
     }
@@ -178,7 +177,7 @@ def person_colour(request: HttpRequest, person_id: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form is None:
-            raise DomainError("permission.denied", _("You are not allowed to do this."), status=403)
+            raise PermissionDenied()
         if form.is_valid():
             try:
                 services.override_request(actor=actor, person_id=person.pk, **form.cleaned_data)
@@ -193,9 +192,9 @@ def person_colour(request: HttpRequest, person_id: str) -> HttpResponse:
     context = {
         "person": person,
         "state": state,
-        "reason": reason_text(state.reason_code, state.reason_params) if state else reason_text("clear", {}),
+        "reason": state_reason(state),
         "changes": _with_reason(selectors.colour_changes_of(person)),
-        "declarations": HealthDeclaration.objects.filter(person=person).order_by("-date")[:14],
+        "declarations": selectors.declarations_of(person),
         "can_verify": covers(actor, "people.manage", person.home_region_id),
         "form": form,
         "title": _("Colour of %(name)s") % {"name": person.name},
@@ -262,8 +261,14 @@ def appeal_decide(request: HttpRequest, appeal_id: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("healthpass:queues")
-    services.appeal_decide(actor=actor, appeal_id=appeal.pk, **form.cleaned_data)
-    messages.success(request, _("The appeal is decided."))
+    try:
+        services.appeal_decide(actor=actor, appeal_id=appeal.pk, **form.cleaned_data)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.render_message())
+    else:
+        messages.success(request, _("The appeal is decided."))
     return redirect("healthpass:queues")
 
 
@@ -271,23 +276,28 @@ def appeal_decide(request: HttpRequest, appeal_id: str) -> HttpResponse:
 @require_POST
 @domain_error_pages
 def override_decide(request: HttpRequest, override_id: str, decision: str) -> HttpResponse:
-    actor = page_actor(request)
+    """Approve or reject a requested override, or end one in force ("end")."""
+    steps: dict[str, tuple[Callable[..., object], Any]] = {
+        "approve": (services.override_approve, gettext_lazy("The override is in force.")),
+        "reject": (services.override_reject, gettext_lazy("The override is rejected.")),
+        "end": (
+            services.override_end,
+            gettext_lazy("The override has ended; the rules decide the colour again."),
+        ),
+    }
+    if decision not in steps:
+        raise Http404
+    step, done = steps[decision]
     form = OverrideDecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        if decision == "approve":
-            services.override_approve(actor=actor, override_id=override_id, note=note)
-            messages.success(request, _("The override is in force."))
-        elif decision == "reject":
-            services.override_reject(actor=actor, override_id=override_id, note=note)
-            messages.success(request, _("The override is rejected."))
-        else:
-            services.override_end(actor=actor, override_id=override_id, note=note)
-            messages.success(request, _("The override has ended; the rules decide the colour again."))
+        step(actor=page_actor(request), override_id=override_id, note=note)
     except DomainError as exc:
         if exc.status == 404:
             raise
         messages.error(request, exc.render_message())
+    else:
+        messages.success(request, str(done))
     return redirect("healthpass:queues")
 
 
