@@ -10,11 +10,12 @@ import cbor2
 import pytest
 from cryptography.hazmat.primitives import serialization
 from django.test import Client
+from django.utils import translation
 from test_dcc import DURING, EXPIRES, TEST, VACCINATION, certificate_kid, cwt, hc1, new_ec_signer
 
 from fangyi.core import clock
 from fangyi.core.models import AuditEvent
-from fangyi.healthpass import gate_views
+from fangyi.healthpass import dcc, gate_views
 from fangyi.healthpass.models import Scan
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +200,56 @@ def test_the_page_works_in_chinese(client, trust_list, signer):
         response = client.post(PAGE, {"qr": hc1(cwt(VACCINATION), key, certificate_kid(certificate))})
     html = response.content.decode()
     assert '<html lang="zh-hans">' in html and 'data-code="ok"' in html
+
+
+def test_the_page_explains_every_code_of_the_verifier_in_both_languages():
+    assert tuple(gate_views.DCC_EXPLANATIONS) == dcc.CODES
+    with translation.override("zh-hans"):
+        for code, message in dcc.MESSAGES.items():
+            assert str(gate_views.DCC_EXPLANATIONS[code]) != message, code
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.UTC),
+        dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    ],
+)
+def test_a_signed_date_at_the_edge_of_the_calendar_is_shown_as_given(client, trust_list, signer, moment):
+    key, certificate = signer
+    status, html = check(client, hc1(cwt(VACCINATION, {6: moment}), key, certificate_kid(certificate)))
+    assert status == 200
+    assert summary(html)["Issued at"] == moment.isoformat()
+
+
+def test_text_longer_than_any_qr_code_is_refused_at_the_field(client, trust_list):
+    status, html = check(client, "HC1:" + "A" * gate_views.MAX_DCC_TEXT)
+    assert status == 400
+    assert 'id="id_qr_error"' in html and 'id="dcc-result"' not in html
+
+
+def test_a_body_larger_than_the_upload_limit_is_a_bad_request(client, trust_list, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    status, _html = check(client, "HC1:" + "A" * 20_000)
+    assert status == 400
+
+
+def test_the_help_text_is_the_one_the_field_points_to(client, trust_list):
+    html = client.get(PAGE, **EN).content.decode()
+    assert 'aria-describedby="id_qr_helptext"' in html and 'id="id_qr_helptext"' in html
+
+
+def test_without_a_trust_list_there_is_no_form_to_fill(client, settings):
+    settings.FANGYI_DCC_TRUST_LIST = ""
+    html = client.get(PAGE, **EN).content.decode()
+    assert 'id="dcc-form"' not in html and "camera.js" not in html
+    assert client.post(PAGE, {"qr": ""}, **EN).status_code == 200
+
+
+def test_an_unreadable_trust_list_is_reported_once_per_change(settings, tmp_path, caplog):
+    settings.FANGYI_DCC_TRUST_LIST = str(tmp_path / "missing.pem")
+    with caplog.at_level("WARNING", logger="fangyi.healthpass.gate_views"):
+        assert gate_views.dcc_verifier_configured() is None
+        assert gate_views.dcc_verifier_configured() is None
+    assert len(caplog.records) == 1

@@ -132,3 +132,19 @@ def test_anonymous_visitors_are_sent_to_sign_in():
 
 def test_the_scanner_only_answers_reads(gatekeeper, gate):
     assert signed_in(gatekeeper).post(SCANNER).status_code == 405
+
+
+def test_the_offline_temperature_refusals_are_the_servers(gatekeeper, gate):
+    texts = json_block(signed_in(gatekeeper).get(SCANNER, **EN).content.decode(), "scanner-i18n")
+    assert texts["temperatureRequired"] == "Enter the body temperature."
+    assert texts["temperatureInvalid"] == "The temperature is not a number."
+    assert texts["temperatureImpossible"] == (
+        "A body temperature between 34.0 and 43.0 °C is expected: measure again."
+    )
+
+
+@pytest.mark.parametrize("place", ["1e999", "-1", "9" * 500, "<script>", "１", "\x00", " "])
+def test_an_odd_place_in_the_address_preselects_nothing(gatekeeper, gate, place):
+    response = signed_in(gatekeeper).get(SCANNER, {"place": place}, **EN)
+    assert response.status_code == 200
+    assert " selected>" not in response.content.decode()

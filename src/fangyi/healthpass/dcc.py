@@ -2,14 +2,14 @@
 
 "HC1:" + Base45(zlib(COSE_Sign1)), where the COSE_Sign1 (tag 18 optional) is signed with ES256 or
 PS256 by a Document Signer Certificate whose kid is the first 8 bytes of SHA-256 of its DER. The
-payload is a CWT: 1 iss, 4 exp, 6 iat, -260: {1: hcert}. Pure Python: no Django here.
+payload is a CWT: 1 iss, 4 exp, 6 iat, -260: {1: hcert}. Pure Python: no Django here; the messages
+are marked for translation and pages translate them when they show them.
 """
 
 import base64
 import datetime as dt
 import hashlib
 import math
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,42 +20,63 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from fangyi.healthpass.offline import b45decode, decode_cbor, ecdsa_der_signature, inflate, sig_structure
+from fangyi.healthpass.offline import (
+    ALG_ES256,
+    CLAIM_EXPIRES_AT,
+    CLAIM_ISSUED_AT,
+    HEADER_ALG,
+    HEADER_KID,
+    Unreadable,
+    decode_cbor,
+    ecdsa_der_signature,
+    open_message,
+    sig_structure,
+    sign1_fields,
+)
 
 PREFIX = "HC1:"
-COSE_SIGN1_TAG = 18
-HEADER_ALG = 1
-HEADER_KID = 4
-ALG_ES256 = -7
 ALG_PS256 = -37
 CLAIM_ISSUER = 1
-CLAIM_EXPIRES_AT = 4
-CLAIM_ISSUED_AT = 6
 CLAIM_HCERT = -260
 PS256_SALT_BYTES = 32
 # Uncompressed COSE starts with tag 18 (0xD2) or, untagged, a 4-element array (0x84).
 RAW_COSE_LEADS = (b"\xd2", b"\x84")
-MAX_JSON_DEPTH = 32
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalogue without loading Django."""
+    return message
+
+
+# What each result code means: the command prints it, the page shows it translated.
 MESSAGES = {
-    "ok": "The certificate is authentic and valid.",
-    "bad_prefix": 'The text does not start with "HC1:".',
-    "bad_base45": "The text after the prefix is not valid Base45.",
-    "bad_compression": "The data is neither zlib-compressed nor a bare COSE message.",
-    "bad_cose": "The data is not a well-formed COSE_Sign1 message signed with ES256 or PS256.",
-    "bad_cbor": "The data or its payload is not valid CBOR with certificate claims.",
-    "unknown_key": "No trusted signing certificate matches the key id.",
-    "bad_signature": "The signature does not verify.",
-    "expired": "The certificate has expired.",
-    "not_yet_valid": "The certificate is not valid yet.",
+    "ok": gettext_noop("The certificate is authentic and valid."),
+    "bad_prefix": gettext_noop(
+        "The text does not start with “HC1:”: it is not an EU Digital COVID Certificate."
+    ),
+    "bad_base45": gettext_noop("The text after “HC1:” is damaged (not valid Base45): scan it again."),
+    "bad_compression": gettext_noop(
+        "The certificate data is damaged (it does not decompress): scan it again."
+    ),
+    "bad_cose": gettext_noop(
+        "The certificate is not a signed message of the expected kind (COSE_Sign1 with ES256 or PS256)."
+    ),
+    "bad_cbor": gettext_noop("The certificate's content cannot be read (invalid CBOR or missing claims)."),
+    "unknown_key": gettext_noop(
+        "No trusted signing certificate matches: its issuer is not on this platform's trust list."
+    ),
+    "bad_signature": gettext_noop("The signature does not verify: the certificate was altered or forged."),
+    "expired": gettext_noop("The certificate has expired."),
+    "not_yet_valid": gettext_noop("The certificate is not valid yet."),
 }
 CODES = tuple(MESSAGES)
 
+# The hcert key of each kind of certificate, and the fields of its entry a summary carries, in order.
 ENTRY_KINDS = (("v", "vaccination"), ("t", "test"), ("r", "recovery"))
 ENTRY_FIELDS = {
-    "v": ("mp", "dn", "sd", "dt", "co", "is"),
-    "t": ("tt", "tr", "sc", "tc", "co"),
-    "r": ("fr", "df", "du", "co"),
+    "vaccination": ("mp", "dn", "sd", "dt", "co", "is"),
+    "test": ("tt", "tr", "sc", "tc", "co"),
+    "recovery": ("fr", "df", "du", "co"),
 }
 
 PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
@@ -111,23 +132,10 @@ class DccVerifier:
 
     def verify(self, qr: str, at: dt.datetime | None) -> DccResult:
         """The verdict on `qr` at `at` (naive means UTC; None skips the time check); never raises."""
-        if not isinstance(qr, str) or not qr.startswith(PREFIX):
-            return DccResult(False, "bad_prefix")
         try:
-            data = b45decode(qr[len(PREFIX) :])
-        except ValueError:
-            return DccResult(False, "bad_base45")
-        if data[:1] in RAW_COSE_LEADS:
-            message = data
-        else:
-            try:
-                message = inflate(data)
-            except (ValueError, zlib.error):
-                return DccResult(False, "bad_compression")
-        try:
-            sign1 = decode_cbor(message)
-        except Exception:  # noqa: BLE001 - hostile bytes make the decoder fail in many ways
-            return DccResult(False, "bad_cbor")
+            sign1 = open_message(qr, PREFIX, raw_leads=RAW_COSE_LEADS)
+        except Unreadable as exc:
+            return DccResult(False, exc.code)
         parts = _parse_sign1(sign1)
         if parts is None:
             return DccResult(False, "bad_cose")
@@ -172,33 +180,17 @@ def dcc_summary(claims: dict) -> dict:
         entries = _get(hcert, key)
         if isinstance(entries, list) and entries:
             summary["kind"] = kind
-            summary.update({name: _text(_get(entries[0], name)) for name in ENTRY_FIELDS[key]})
+            summary.update({name: _text(_get(entries[0], name)) for name in ENTRY_FIELDS[kind]})
             break
     return summary
 
 
 def _parse_sign1(value: Any) -> tuple[bytes, int, bytes | None, bytes, bytes] | None:
     """(protected bstr, alg, kid or None, payload, signature) of a well-formed COSE_Sign1, else None."""
-    if isinstance(value, cbor2.CBORTag):
-        if value.tag != COSE_SIGN1_TAG:
-            return None
-        value = value.value
-    if not isinstance(value, list | tuple) or len(value) != 4:
+    fields = sign1_fields(value, tagged=False)
+    if fields is None:
         return None
-    protected, unprotected, payload, signature = value
-    if not (
-        isinstance(protected, bytes)
-        and isinstance(unprotected, Mapping)
-        and isinstance(payload, bytes)
-        and isinstance(signature, bytes)
-    ):
-        return None
-    try:
-        header = decode_cbor(protected) if protected else {}
-    except Exception:  # noqa: BLE001 - the protected header is as hostile as the rest
-        return None
-    if not isinstance(header, Mapping):
-        return None
+    protected, header, unprotected, payload, signature = fields
     # Protected parameters win; some issuers put the kid (rarely the alg) in the unprotected header.
     alg = header.get(HEADER_ALG, unprotected.get(HEADER_ALG))
     kid = header.get(HEADER_KID, unprotected.get(HEADER_KID))
@@ -238,7 +230,7 @@ def _parse_claims(payload: bytes) -> tuple[dict, float, float] | None:
         issued_at, expires_at = _epoch(data.get(CLAIM_ISSUED_AT)), _epoch(data.get(CLAIM_EXPIRES_AT))
         if issued_at is None or expires_at is None:
             return None
-        return _jsonable(data, 0), issued_at, expires_at
+        return _jsonable(data), issued_at, expires_at
     except Exception:  # noqa: BLE001 - signed does not mean well-formed; any failure is bad CBOR
         return None
 
@@ -251,10 +243,9 @@ def _epoch(value: Any) -> float | None:
     return None
 
 
-def _jsonable(value: Any, depth: int) -> Any:
-    """CBOR values as JSON: map keys as strings, bytes as base64, datetimes as ISO strings."""
-    if depth > MAX_JSON_DEPTH:
-        raise ValueError("claims nest too deeply")
+def _jsonable(value: Any) -> Any:
+    """CBOR values as JSON: map keys as strings, bytes as base64, datetimes as ISO strings. The
+    decoder has already bounded the nesting."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -264,11 +255,11 @@ def _jsonable(value: Any, depth: int) -> Any:
     if isinstance(value, dt.date):  # datetimes too
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {_json_key(key): _jsonable(item, depth + 1) for key, item in value.items()}
+        return {_json_key(key): _jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(item, depth + 1) for item in value]
+        return [_jsonable(item) for item in value]
     if isinstance(value, cbor2.CBORTag):
-        return {"tag": value.tag, "value": _jsonable(value.value, depth + 1)}
+        return {"tag": value.tag, "value": _jsonable(value.value)}
     return str(value)
 
 

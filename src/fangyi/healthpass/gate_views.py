@@ -7,6 +7,7 @@ queues the scans until it is back. The certificate check is a plain form: nothin
 """
 
 import datetime as dt
+import functools
 import logging
 import os
 from pathlib import Path
@@ -26,12 +27,20 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from fangyi.core import clock
 from fangyi.core.access import require
+from fangyi.core.errors import DomainError
 from fangyi.core.htmx import domain_error_pages, page_actor
 from fangyi.healthpass.choices import Colour
-from fangyi.healthpass.dcc import DccResult, DccVerifier, dcc_summary, load_certificates
+from fangyi.healthpass.dcc import (
+    ENTRY_FIELDS,
+    MESSAGES,
+    DccResult,
+    DccVerifier,
+    dcc_summary,
+    load_certificates,
+)
 from fangyi.healthpass.reasons import verify_text
 from fangyi.healthpass.selectors import SCAN, gate_list, rule_set_on
-from fangyi.healthpass.services import TEMPERATURE_RANGE
+from fangyi.healthpass.services import TEMPERATURE_RANGE, temperature_parse
 from fangyi.regions.models import Place
 
 logger = logging.getLogger(__name__)
@@ -58,17 +67,23 @@ def _chosen_gate(raw: str | None, gates: list[Place]) -> Place | None:
     return next((gate for gate in gates if str(gate.pk) == (raw or "").strip()), None)
 
 
+def _temperature_refusal(raw: str | None) -> str:
+    """The server's answer to this temperature reading, which the scanner repeats when offline."""
+    try:
+        temperature_parse(raw)
+    except DomainError as exc:
+        return exc.render_message()
+    return ""
+
+
 def _scanner_texts() -> dict[str, Any]:
     """Every string the scanner's JavaScript shows, in the page's language."""
-    low, high = TEMPERATURE_RANGE
     return {
         "pass": _("Pass"),
         "stop": _("Stop"),
         "undecided": _("Verify on sync"),
         "offline": _("Decided offline"),
-        "checking": _("Checking…"),
         "recordedBefore": _("This scan had already been recorded."),
-        "queued": _("The scan is stored on this device and will be sent when the connection returns."),
         "offlineUnavailable": _(
             "Offline verification is unavailable here (it needs https and a recent browser): "
             "the scan is queued and will be verified when it is sent."
@@ -82,12 +97,9 @@ def _scanner_texts() -> dict[str, Any]:
         "temperature": _("Temperature %(value)s °C"),
         "placeRequired": _("Choose the place where you check codes."),
         "codeRequired": _("Scan the code or type its text."),
-        "temperatureRequired": _("Enter the body temperature."),
-        "temperatureInvalid": _("The temperature is not a number."),
-        "temperatureImpossible": _(
-            "A body temperature between %(low)s and %(high)s °C is expected: measure again."
-        )
-        % {"low": low, "high": high},
+        "temperatureRequired": _temperature_refusal(None),
+        "temperatureInvalid": _temperature_refusal("?"),
+        "temperatureImpossible": _temperature_refusal("0"),
         "signInAgain": _("Your session has ended: sign in again to send the waiting scans."),
         "storageFull": _("This device cannot store the scan: send the waiting scans, then scan again."),
         "refused": _("The scan was refused."),
@@ -97,16 +109,10 @@ def _scanner_texts() -> dict[str, Any]:
     }
 
 
-@login_required
-@require_safe
-@domain_error_pages
-def scanner(request: HttpRequest) -> HttpResponse:
-    """The gate scanner, mobile first: place, temperature, code; the decision large and in colour."""
-    actor = page_actor(request)
-    require(actor, SCAN)
-    gates = list(gate_list(actor=actor))
+def _scanner_config(request: HttpRequest) -> dict[str, Any]:
+    """The API addresses and rules the scanner's JavaScript works with."""
     low, high = TEMPERATURE_RANGE
-    config = {
+    return {
         "scansUrl": reverse("api:scan"),
         "keysUrl": reverse("api:keys"),
         "revocationsUrl": reverse("api:revocations"),
@@ -120,13 +126,23 @@ def scanner(request: HttpRequest) -> HttpResponse:
         # Per user, so a device handed over at the end of a shift never sends one's scans as another's.
         "storagePrefix": f"fangyi.scanner.{request.user.pk}",
     }
-    context = {
-        "title": _("Scan codes"),
-        "gates": gates,
-        "selected": _chosen_gate(request.GET.get("place"), gates),
-        "scanner_config": config,
-        "scanner_texts": _scanner_texts(),
-    }
+
+
+@login_required
+@require_safe
+@domain_error_pages
+def scanner(request: HttpRequest) -> HttpResponse:
+    """The gate scanner, mobile first: place, temperature, code; the decision large and in colour."""
+    actor = page_actor(request)
+    require(actor, SCAN)
+    gates = list(gate_list(actor=actor))
+    context: dict[str, Any] = {"title": _("Scan codes"), "gates": gates}
+    if gates:
+        context |= {
+            "selected": _chosen_gate(request.GET.get("place"), gates),
+            "scanner_config": _scanner_config(request),
+            "scanner_texts": _scanner_texts(),
+        }
     return render(request, "healthpass/scanner.html", context)
 
 
@@ -135,26 +151,8 @@ def scanner(request: HttpRequest) -> HttpResponse:
 # A DCC QR code holds at most about 4,300 characters; more is not a certificate.
 MAX_DCC_TEXT = 8000
 
-DCC_EXPLANATIONS = {
-    "ok": gettext_lazy("The certificate is authentic and valid."),
-    "bad_prefix": gettext_lazy(
-        "The text does not start with “HC1:”: it is not an EU Digital COVID Certificate."
-    ),
-    "bad_base45": gettext_lazy("The text after “HC1:” is damaged (not valid Base45): scan it again."),
-    "bad_compression": gettext_lazy(
-        "The certificate data is damaged (it does not decompress): scan it again."
-    ),
-    "bad_cose": gettext_lazy(
-        "The certificate is not a signed message of the expected kind (COSE_Sign1 with ES256 or PS256)."
-    ),
-    "bad_cbor": gettext_lazy("The certificate's content cannot be read (invalid CBOR or missing claims)."),
-    "unknown_key": gettext_lazy(
-        "No trusted signing certificate matches: its issuer is not on this platform's trust list."
-    ),
-    "bad_signature": gettext_lazy("The signature does not verify: the certificate was altered or forged."),
-    "expired": gettext_lazy("The certificate has expired."),
-    "not_yet_valid": gettext_lazy("The certificate is not valid yet."),
-}
+# The command's messages, in the page's language.
+DCC_EXPLANATIONS = {code: gettext_lazy(message) for code, message in MESSAGES.items()}
 
 DCC_KINDS = {
     "vaccination": gettext_lazy("Vaccination"),
@@ -162,28 +160,21 @@ DCC_KINDS = {
     "recovery": gettext_lazy("Recovery"),
 }
 
-DCC_ENTRY_LABELS = {
-    "vaccination": {
-        "mp": gettext_lazy("Vaccine product"),
-        "dn": gettext_lazy("Dose number"),
-        "sd": gettext_lazy("Doses in the series"),
-        "dt": gettext_lazy("Vaccinated on"),
-        "co": gettext_lazy("Country"),
-        "is": gettext_lazy("Certificate issuer"),
-    },
-    "test": {
-        "tt": gettext_lazy("Test type"),
-        "tr": gettext_lazy("Test result"),
-        "sc": gettext_lazy("Sample taken"),
-        "tc": gettext_lazy("Testing centre"),
-        "co": gettext_lazy("Country"),
-    },
-    "recovery": {
-        "fr": gettext_lazy("First positive test"),
-        "df": gettext_lazy("Valid from"),
-        "du": gettext_lazy("Valid until"),
-        "co": gettext_lazy("Country"),
-    },
+# The fields of the certificate's entry, whichever its kind.
+DCC_FIELD_LABELS = {
+    "mp": gettext_lazy("Vaccine product"),
+    "dn": gettext_lazy("Dose number"),
+    "sd": gettext_lazy("Doses in the series"),
+    "dt": gettext_lazy("Vaccinated on"),
+    "is": gettext_lazy("Certificate issuer"),
+    "tt": gettext_lazy("Test type"),
+    "tr": gettext_lazy("Test result"),
+    "sc": gettext_lazy("Sample taken"),
+    "tc": gettext_lazy("Testing centre"),
+    "fr": gettext_lazy("First positive test"),
+    "df": gettext_lazy("Valid from"),
+    "du": gettext_lazy("Valid until"),
+    "co": gettext_lazy("Country"),
 }
 
 # Codes of the EU value sets a gate needs to read (test type and result); others are shown as given.
@@ -210,9 +201,6 @@ class DccForm(forms.Form):
     )
 
 
-_trust_list: dict[str, tuple[tuple[str, int, int], DccVerifier | None]] = {}
-
-
 def dcc_verifier_configured() -> DccVerifier | None:
     """A verifier over the trusted certificates of FANGYI_DCC_TRUST_LIST, loaded again only when
     the file changes; None when no file is set, it cannot be read or holds no certificate."""
@@ -222,31 +210,33 @@ def dcc_verifier_configured() -> DccVerifier | None:
     try:
         stat = os.stat(path)
     except OSError:
-        logger.warning("FANGYI_DCC_TRUST_LIST %s cannot be read", path)
-        return None
-    stamp = (path, stat.st_mtime_ns, stat.st_size)
-    cached = _trust_list.get("current")
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    verifier = None
+        return _trust_list_verifier(path, None)
+    return _trust_list_verifier(path, (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
+
+
+@functools.lru_cache(maxsize=1)
+def _trust_list_verifier(path: str, stamp: tuple[int, ...] | None) -> DccVerifier | None:
+    """The verifier of the trust list file as it was at `stamp`; a failure is logged once per change."""
     try:
         certificates = load_certificates(Path(path).read_bytes())
     except (OSError, ValueError):
-        logger.warning("FANGYI_DCC_TRUST_LIST %s holds no readable certificate", path)
-    else:
-        verifier = DccVerifier(certificates) if certificates else None
-    _trust_list["current"] = (stamp, verifier)
-    return verifier
+        logger.warning("FANGYI_DCC_TRUST_LIST %s cannot be read or holds no certificate", path)
+        return None
+    return DccVerifier(certificates) if certificates else None
 
 
 def _local_time(iso: str) -> str:
+    """An ISO moment (UTC when it has no offset) as local time; anything else as it is given."""
     try:
         moment = dt.datetime.fromisoformat(iso)
     except ValueError:
         return iso
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=dt.UTC)
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+    try:
+        return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+    except OverflowError:  # a signed but absurd date, at the edge of the calendar
+        return iso
 
 
 def dcc_rows(claims: dict) -> list[tuple[Any, str]]:
@@ -261,13 +251,13 @@ def dcc_rows(claims: dict) -> list[tuple[Any, str]]:
         (gettext_lazy("Date of birth"), summary["dob"]),
         (gettext_lazy("Certificate kind"), str(DCC_KINDS.get(kind, kind))),
     ]
-    for field, label in DCC_ENTRY_LABELS.get(kind, {}).items():
-        value = summary.get(field, "")
-        rows.append((label, str(DCC_VALUES.get(field, {}).get(value, value))))
+    for field in ENTRY_FIELDS.get(kind, ()):
+        value = summary[field]
+        rows.append((DCC_FIELD_LABELS[field], str(DCC_VALUES.get(field, {}).get(value, value))))
     rows += [
         (gettext_lazy("Issuing country"), summary["issuer"]),
-        (gettext_lazy("Issued at"), _local_time(summary["issued_at"]) if summary["issued_at"] else ""),
-        (gettext_lazy("Expires at"), _local_time(summary["expires_at"]) if summary["expires_at"] else ""),
+        (gettext_lazy("Issued at"), _local_time(summary["issued_at"])),
+        (gettext_lazy("Expires at"), _local_time(summary["expires_at"])),
     ]
     return [(label, value) for label, value in rows if value]
 
@@ -291,11 +281,11 @@ def dcc_check(request: HttpRequest) -> HttpResponse:
     form = DccForm(request.POST if request.method == "POST" else None)
     outcome = None
     status = 200
-    if request.method == "POST":
-        if not form.is_valid():
-            status = 400
-        elif verifier is not None:
+    if form.is_bound and verifier is not None:
+        if form.is_valid():
             outcome = _dcc_outcome(verifier.verify(form.cleaned_data["qr"], clock.now()))
+        else:
+            status = 400
     context = {
         "title": _("International arrivals"),
         "form": form,

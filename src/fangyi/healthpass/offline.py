@@ -157,6 +157,64 @@ def decode_cbor(data: bytes) -> Any:
     return value
 
 
+class Unreadable(ValueError):
+    """Text that does not open to one CBOR item; `code` names the step that failed."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def open_message(text: str, prefix: str, *, raw_leads: tuple[bytes, ...] = ()) -> Any:
+    """The CBOR item of `prefix` + Base45(zlib(item)), or of `prefix` + Base45(item) when the bytes
+    start with one of `raw_leads`; raises Unreadable with bad_prefix, bad_base45, bad_compression
+    or bad_cbor."""
+    if not isinstance(text, str) or not text.startswith(prefix):
+        raise Unreadable("bad_prefix")
+    try:
+        data = b45decode(text[len(prefix) :])
+    except ValueError:
+        raise Unreadable("bad_base45") from None
+    if data[:1] not in raw_leads:
+        try:
+            data = inflate(data)
+        except (ValueError, zlib.error):
+            raise Unreadable("bad_compression") from None
+    try:
+        return decode_cbor(data)
+    except Exception:  # noqa: BLE001 - hostile bytes make the decoder fail in many ways
+        raise Unreadable("bad_cbor") from None
+
+
+def sign1_fields(value: Any, *, tagged: bool) -> tuple[bytes, Mapping, Mapping, bytes, bytes] | None:
+    """(protected bstr, protected header, unprotected header, payload, signature) of a well-formed
+    COSE_Sign1 (tag 18; untagged too unless `tagged`), else None. The algorithm and key id are
+    the caller's to check."""
+    if isinstance(value, cbor2.CBORTag):
+        if value.tag != COSE_SIGN1_TAG:
+            return None
+        value = value.value
+    elif tagged:
+        return None
+    if not isinstance(value, list | tuple) or len(value) != 4:
+        return None
+    protected, unprotected, payload, signature = value
+    if not (
+        isinstance(protected, bytes)
+        and isinstance(unprotected, Mapping)
+        and isinstance(payload, bytes)
+        and isinstance(signature, bytes)
+    ):
+        return None
+    try:
+        header = decode_cbor(protected) if protected else {}
+    except Exception:  # noqa: BLE001 - the protected header is as hostile as the rest
+        return None
+    if not isinstance(header, Mapping):
+        return None
+    return protected, header, unprotected, payload, signature
+
+
 def keyset_document(keys: Iterable[tuple[bytes, ec.EllipticCurvePublicKey]]) -> dict:
     """The JSON key set (JWK-style) a gate downloads: one P-256 key per kid."""
     entries = []
@@ -247,20 +305,10 @@ class Verifier:
 
     def verify(self, text: str, now: float) -> VerifyResult:
         """The verdict on `text` at `now` (epoch seconds); never raises."""
-        if not isinstance(text, str) or not text.startswith(PREFIX):
-            return VerifyResult(False, "bad_prefix")
         try:
-            compressed = b45decode(text[len(PREFIX) :])
-        except ValueError:
-            return VerifyResult(False, "bad_base45")
-        try:
-            message = inflate(compressed)
-        except (ValueError, zlib.error):
-            return VerifyResult(False, "bad_compression")
-        try:
-            sign1 = decode_cbor(message)
-        except Exception:  # noqa: BLE001 - hostile bytes make the decoder fail in many ways
-            return VerifyResult(False, "bad_cbor")
+            sign1 = open_message(text, PREFIX)
+        except Unreadable as exc:
+            return VerifyResult(False, exc.code)
         parts = _parse_sign1(sign1)
         if parts is None:
             return VerifyResult(False, "bad_cose")
@@ -289,25 +337,10 @@ class Verifier:
 
 def _parse_sign1(value: Any) -> tuple[bytes, bytes, bytes, bytes] | None:
     """(protected bstr, kid, payload, signature) of a well-formed FY1 COSE_Sign1, else None."""
-    if not isinstance(value, cbor2.CBORTag) or value.tag != COSE_SIGN1_TAG:
+    fields = sign1_fields(value, tagged=True)
+    if fields is None:
         return None
-    body = value.value
-    if not isinstance(body, list | tuple) or len(body) != 4:
-        return None
-    protected, unprotected, payload, signature = body
-    if not (
-        isinstance(protected, bytes)
-        and isinstance(unprotected, Mapping)
-        and isinstance(payload, bytes)
-        and isinstance(signature, bytes)
-    ):
-        return None
-    try:
-        header = decode_cbor(protected)
-    except Exception:  # noqa: BLE001 - the protected header is as hostile as the rest
-        return None
-    if not isinstance(header, Mapping):
-        return None
+    protected, header, _unprotected, payload, signature = fields
     alg, kid = header.get(HEADER_ALG), header.get(HEADER_KID)
     if type(alg) is not int or alg != ALG_ES256 or not isinstance(kid, bytes) or not kid:
         return None

@@ -148,11 +148,11 @@ def _der_certificate(text: str) -> x509.Certificate:
 
 
 def _moment(text: str) -> dt.datetime:
+    """The moment of an ISO-8601 text; the verifier reads one without an offset as UTC."""
     try:
-        moment = dt.datetime.fromisoformat(text)
+        return dt.datetime.fromisoformat(text)
     except ValueError as exc:
         raise BadInput(f"{text!r} is not an ISO-8601 date and time") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _report(result: DccResult) -> dict[str, Any]:

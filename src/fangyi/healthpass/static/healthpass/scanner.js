@@ -370,8 +370,6 @@
 
   // A scan ------------------------------------------------------------------------------------------------
 
-  let busy = false;
-
   async function recordOffline(item) {
     const checked = reading(item.temperature);
     if (checked.error) {
@@ -392,8 +390,9 @@
     temperature.value = "";
   }
 
+  // The disabled button is the lock: a scan is answered before the next one is taken.
   async function submit() {
-    if (busy) {
+    if (submitButton.disabled) {
       return;
     }
     clearErrors();
@@ -414,7 +413,6 @@
       scanned_at: new Date().toISOString(),
       offline: false,
     };
-    busy = true;
     submitButton.disabled = true;
     try {
       let answer = null;
@@ -438,7 +436,6 @@
         showError(errorField(answer.body), answer.body.message || text.refused);
       }
     } finally {
-      busy = false;
       submitButton.disabled = false;
     }
   }
