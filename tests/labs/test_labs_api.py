@@ -4,7 +4,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from fangyi.accounts.choices import Role
 from fangyi.core import clock
@@ -294,3 +296,31 @@ def test_jurisdiction_of_results(call, make_user, official, person):
     assert (denied.status_code, denied.json()["code"]) == (403, "permission_denied")
     assert counts() == before
     assert call("GET", "/results", make_user(Role.GRID_WORKER, "430102")).status_code == 403
+
+
+def test_the_lists_cost_the_same_queries_for_one_row_as_for_many(call, make_user, official, person):
+    lab = make_user(Role.LAB_STAFF, "430102")
+
+    def add_one() -> None:
+        someone = person()
+        referral = gate_stop(someone)
+        services.result_report(
+            actor=lab,
+            person_id=someone.pk,
+            result="negative",
+            sampled_on=dt.date(2020, 1, 31),
+            lab="湘雅",
+            referral_id=referral.pk,
+        )
+
+    def queries(path: str, user) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert call("GET", path, user).status_code == 200
+        return len(captured)
+
+    add_one()
+    queries("/referrals", official), queries("/results", lab)  # the users' roles, loaded once
+    one = queries("/referrals", official), queries("/results", lab)
+    for _ in range(4):
+        add_one()
+    assert (queries("/referrals", official), queries("/results", lab)) == one

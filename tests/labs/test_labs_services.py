@@ -380,3 +380,11 @@ def test_the_unscoped_reads_by_person(resident, county_official, make_user):
     assert selectors.referral_history_by_person(ids)[str(ill.pk)] == [first, second]
     assert selectors.results_by_person(ids)[str(ill.pk)] == [earlier, later]
     assert selectors.results_by_person([]) == {}
+
+
+def test_a_sample_dated_before_2000_is_refused(resident, make_user):
+    lab = make_user(Role.LAB_STAFF, "430102")
+    fields = {"actor": lab, "person_id": resident().pk, "result": "negative", "lab": "湘雅"}
+    error = refused("result.date_too_early", services.result_report, **fields, sampled_on=D(1999, 12, 31))
+    assert error.field == "sampled_on"
+    assert services.result_report(**fields, sampled_on=D(2000, 1, 1)).sampled_on == D(2000, 1, 1)

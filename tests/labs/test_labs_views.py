@@ -5,7 +5,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -257,3 +259,51 @@ def test_officials_without_results_cannot_post_one(official, referral):
         {"result": "negative", "sampled_on": "2020-02-01", "lab": "湘雅"},
     )
     assert response.status_code == 403 and writes() == before
+
+
+def test_a_result_sampled_before_2000_is_refused_next_to_the_field(clinic, referral):
+    mine = referral()
+    before = writes()
+    response = signed_in(clinic).post(
+        reverse("labs:result_report", args=[mine.pk]),
+        {"result": "negative", "sampled_on": "0001-01-01", "lab": "湘雅"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_result_sampled_on_error"' in html and "The sample date cannot be before 2000." in html
+    assert writes() == before
+
+
+def test_a_county_filter_below_a_county_is_shown_next_to_the_field(official):
+    response = signed_in(official).get(QUEUE, {"county": "430102001"})
+    html = response.content.decode()
+    assert response.status_code == 400 and 'id="id_county_error"' in html
+    assert "Filter by a county, a prefecture or the province." in html
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_pages_cost_the_same_queries_for_one_row_as_for_many(clinic, referral):
+    mine = referral()
+    client = signed_in(clinic)
+
+    def result(day: int) -> None:
+        services.result_report(
+            actor=clinic,
+            person_id=mine.person_id,
+            result="negative",
+            sampled_on=dt.date(2020, 1, day),
+            lab="湘雅",
+        )
+
+    result(30)
+    queue, page = _queries(client, QUEUE), _queries(client, detail(mine))
+    for n in range(4):
+        referral(name=f"居民{n}", place_id=None)
+        result(31)
+    assert _queries(client, QUEUE) == queue
+    assert _queries(client, detail(mine)) == page

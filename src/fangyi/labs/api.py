@@ -6,7 +6,6 @@ from ninja import Query, Router, Status
 from fangyi.core.access import Actor
 from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE, request_actor
 from fangyi.labs import services
-from fangyi.labs.choices import ReferralSource, ReferralStatus, Result
 from fangyi.labs.models import Referral, TestResult
 from fangyi.labs.schemas import (
     ReferralCloseIn,
@@ -25,13 +24,6 @@ from fangyi.labs.selectors import referral_get, referral_list, result_list
 router = Router(tags=["labs"])
 
 
-def _label(choices: type, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
 def referral_item(referral: Referral) -> ReferralItem:
     return ReferralItem(
         id=referral.id,
@@ -43,11 +35,11 @@ def referral_item(referral: Referral) -> ReferralItem:
         place_id=referral.place_id,
         place_name=referral.place.name if referral.place else None,
         source=referral.source,
-        source_label=_label(ReferralSource, referral.source),
+        source_label=referral.get_source_display(),
         temperature=float(referral.temperature) if referral.temperature is not None else None,
         reason=referral.reason,
         status=referral.status,
-        status_label=_label(ReferralStatus, referral.status),
+        status_label=referral.get_status_display(),
         opened_at=referral.opened_at,
         closed_at=referral.closed_at,
         outcome_note=referral.outcome_note,
@@ -63,7 +55,7 @@ def result_out(result: TestResult) -> ResultOut:
         referral_id=result.referral_id,
         sampled_on=result.sampled_on,
         result=result.result,
-        result_label=_label(Result, result.result),
+        result_label=result.get_result_display(),
         positive=result.positive,
         lab=result.lab,
         county_code=result.county_id.ljust(6, "0"),
@@ -111,9 +103,8 @@ def referral_detail(request: HttpRequest, referral_id: uuid.UUID) -> ReferralOut
 def referral_close(request: HttpRequest, referral_id: uuid.UUID, payload: ReferralCloseIn) -> ReferralOut:
     """Close an open referral: `cleared` (not a case) or `case_reported` (reported as suspected)."""
     actor = request_actor(request)
-    referral = referral_get(actor=actor, referral_id=referral_id)  # outside: 404 before 403
-    services.referral_close(actor=actor, referral_id=referral.id, status=payload.status, note=payload.note)
-    return referral_out(actor, referral_get(actor=actor, referral_id=referral.id))
+    services.referral_close(actor=actor, referral_id=referral_id, status=payload.status, note=payload.note)
+    return referral_out(actor, referral_get(actor=actor, referral_id=referral_id))
 
 
 # Results -----------------------------------------------------------------------------------------

@@ -7,10 +7,10 @@ from ninja import Schema
 from pydantic import Field
 
 from fangyi.core.validators import NO_NUL_PATTERN
+from fangyi.labs.services import EARLIEST_SAMPLE, LAB_MAX, NOTE_MAX
 
-EARLIEST = dt.date(2000, 1, 1)
-Day = Annotated[dt.date, Field(ge=EARLIEST)]
-Text = Annotated[str, Field(max_length=256, pattern=NO_NUL_PATTERN)]
+Day = Annotated[dt.date, Field(ge=EARLIEST_SAMPLE)]
+Text = Annotated[str, Field(max_length=NOTE_MAX, pattern=NO_NUL_PATTERN)]
 
 
 # Referrals ---------------------------------------------------------------------------------------
@@ -105,5 +105,5 @@ class ResultIn(Schema):
     person_id: uuid.UUID
     result: str = Field(max_length=8, pattern=NO_NUL_PATTERN, description="negative or positive")
     sampled_on: Day
-    lab: str = Field(max_length=128, pattern=NO_NUL_PATTERN, description="the laboratory's name")
+    lab: str = Field(max_length=LAB_MAX, pattern=NO_NUL_PATTERN, description="the laboratory's name")
     referral_id: uuid.UUID | None = None

@@ -6,7 +6,7 @@ reads are unscoped system reads for rules computed over residents (the health co
 """
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from fangyi.core.access import Actor, require, scope_q
 from fangyi.core.errors import PermissionDenied
 from fangyi.labs.choices import ReferralStatus
-from fangyi.labs.errors import LabsError, referral_not_found
+from fangyi.labs.errors import referral_invalid, referral_not_found
 from fangyi.labs.models import Referral, TestResult
 from fangyi.regions.selectors import region_path
 
@@ -34,19 +34,17 @@ def referral_list(
     referrals = Referral.objects.filter(scope_q(actor, REFERRALS, "county__code"))
     if status:
         if status not in ReferralStatus.values:
-            raise LabsError(
-                "referral.invalid_status_filter",
+            raise referral_invalid(
+                "invalid_status_filter",
                 _("The status is open, cleared or reported as a suspected case."),
-                field="status",
+                "status",
             )
         referrals = referrals.filter(status=status)
     if county:
         path = region_path(county)
         if len(path) > 6:
-            raise LabsError(
-                "referral.region_too_fine",
-                _("Filter by a county, a prefecture or the province."),
-                field="county",
+            raise referral_invalid(
+                "region_too_fine", _("Filter by a county, a prefecture or the province."), "county"
             )
         referrals = referrals.filter(county__code__startswith=path)
     waiting = Case(
@@ -87,41 +85,26 @@ def result_list(*, actor: Actor, person_id: Any = None) -> QuerySet[TestResult]:
 # Unscoped system reads ---------------------------------------------------------------------------
 
 
-def _batches(person_ids: Iterable[Any]) -> Iterator[list[str]]:
+def _by_person(rows: QuerySet[Any], person_ids: Iterable[Any]) -> dict[str, list[Any]]:
+    """`rows` of each resident, keyed by every id asked for (no row: an empty list), in batches."""
     ids = list(dict.fromkeys(str(uuid.UUID(str(person_id))) for person_id in person_ids))
+    found: dict[str, list[Any]] = {person_id: [] for person_id in ids}
     for start in range(0, len(ids), BATCH):
-        yield ids[start : start + BATCH]
-
-
-def _by_person(rows: Iterable[Any], person_ids: list[str]) -> dict[str, list[Any]]:
-    found: dict[str, list[Any]] = {person_id: [] for person_id in person_ids}
-    for row in rows:
-        found[str(row.person_id)].append(row)
+        for row in rows.filter(person_id__in=ids[start : start + BATCH]):
+            found[str(row.person_id)].append(row)
     return found
 
 
 def open_referrals_by_person(person_ids: Iterable[Any]) -> dict[str, list[Referral]]:
     """Each resident's open referral (a list of at most one), keyed by every id asked for."""
-    found: dict[str, list[Referral]] = {}
-    for batch in _batches(person_ids):
-        rows = Referral.objects.filter(person_id__in=batch, status=ReferralStatus.OPEN).order_by("opened_at")
-        found.update(_by_person(rows, batch))
-    return found
+    return _by_person(Referral.objects.filter(status=ReferralStatus.OPEN).order_by("opened_at"), person_ids)
 
 
 def referral_history_by_person(person_ids: Iterable[Any]) -> dict[str, list[Referral]]:
     """Every referral of each resident, oldest first, keyed by every id asked for."""
-    found: dict[str, list[Referral]] = {}
-    for batch in _batches(person_ids):
-        rows = Referral.objects.filter(person_id__in=batch).order_by("opened_at", "id")
-        found.update(_by_person(rows, batch))
-    return found
+    return _by_person(Referral.objects.order_by("opened_at", "id"), person_ids)
 
 
 def results_by_person(person_ids: Iterable[Any]) -> dict[str, list[TestResult]]:
     """Every result of each resident, oldest sample first, keyed by every id asked for."""
-    found: dict[str, list[TestResult]] = {}
-    for batch in _batches(person_ids):
-        rows = TestResult.objects.filter(person_id__in=batch).order_by("sampled_on", "reported_at", "id")
-        found.update(_by_person(rows, batch))
-    return found
+    return _by_person(TestResult.objects.order_by("sampled_on", "reported_at", "id"), person_ids)

@@ -34,6 +34,7 @@ from fangyi.regions.models import Place
 TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
 NOTE_MAX = 256
 LAB_MAX = 128
+EARLIEST_SAMPLE = dt.date(2000, 1, 1)
 
 
 def _person(actor: Actor | None, capability: str, person_id: uuid.UUID | str) -> Person:
@@ -195,6 +196,8 @@ def result_report(
         raise result_invalid("invalid_result", _("The result is negative or positive."), "result")
     if sampled_on > clock.today():
         raise result_invalid("date_in_future", _("A date cannot be in the future."), "sampled_on")
+    if sampled_on < EARLIEST_SAMPLE:
+        raise result_invalid("date_too_early", _("The sample date cannot be before 2000."), "sampled_on")
     lab = (lab or "").strip()
     if not lab:
         raise result_invalid("lab_required", _("Name the laboratory."), "lab")

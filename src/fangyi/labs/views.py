@@ -21,20 +21,13 @@ from django.views.decorators.http import require_POST, require_safe
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError
-from fangyi.core.htmx import domain_error_pages, page_actor, render_page
+from fangyi.core.htmx import add_domain_error, domain_error_pages, page_actor, render_page
 from fangyi.labs import services
 from fangyi.labs.choices import ReferralStatus, Result
 from fangyi.labs.models import Referral
 from fangyi.labs.selectors import REFERRALS, RESULTS, referral_get, referral_list, result_list
 
 PAGE_SIZE = 50
-
-
-def _add_domain_error(form: forms.Form, exc: DomainError, *, region_field: str = "") -> None:
-    """Put a refusal next to its field (a non-field error when no field fits); a bad region code
-    goes next to `region_field`."""
-    field = region_field if region_field and exc.code.startswith("region.") else exc.field
-    form.add_error(field if field in form.fields else None, exc.render_message())
 
 
 class ReferralFilterForm(forms.Form):
@@ -53,7 +46,7 @@ class CloseForm(forms.Form):
     )
     note = forms.CharField(
         label=gettext_lazy("Note"),
-        max_length=256,
+        max_length=services.NOTE_MAX,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. negative nucleic-acid test")}),
     )
@@ -65,7 +58,7 @@ class ResultForm(forms.Form):
         label=gettext_lazy("Sampled on"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    lab = forms.CharField(label=gettext_lazy("Laboratory"), max_length=128)
+    lab = forms.CharField(label=gettext_lazy("Laboratory"), max_length=services.LAB_MAX)
 
 
 @login_required
@@ -87,7 +80,7 @@ def referral_list_view(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _add_domain_error(form, exc, region_field="county")
+            add_domain_error(form, exc, {"region.": "county"})
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -159,7 +152,7 @@ def referral_close_view(request: HttpRequest, referral_id: str) -> HttpResponse:
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
-            _add_domain_error(form, exc)
+            add_domain_error(form, exc)
             status = exc.status
         else:
             messages.success(
@@ -187,7 +180,7 @@ def result_report_view(request: HttpRequest, referral_id: str) -> HttpResponse:
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
-            _add_domain_error(form, exc)
+            add_domain_error(form, exc)
             status = exc.status
         else:
             messages.success(request, _("The test result is recorded."))
