@@ -1,6 +1,7 @@
 """GB 11643-1999 identity numbers, mobile phone numbers and masking."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from hypothesis import assume, example, given
@@ -11,7 +12,9 @@ from fangyi.core.errors import ValidationFailed
 from fangyi.core.validators import (
     ID_CHECK_CHARS,
     PROVINCE_CODES,
+    body_temperature,
     id_check_char,
+    in_body_temperature_range,
     mask_middle,
     mask_name,
     normalize_phone,
@@ -268,3 +271,27 @@ def test_masked_identity_number_hides_the_birth_date():
     parsed = parse_id_number("11010519491231002X")
     assert parsed.masked == "110***********002X"
     assert "19491231" not in parsed.masked
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "plausible"),
+    [
+        ("36.5", Decimal("36.5"), True),
+        (" 37.25 ", Decimal("37.3"), True),
+        (36, Decimal("36.0"), True),
+        ("43.04", Decimal("43.0"), True),
+        ("33.9", Decimal("33.9"), False),
+        ("NaN", None, False),
+        ("Infinity", None, False),
+        ("warm", None, None),
+        (None, None, None),
+    ],
+)
+def test_body_temperatures_are_read_and_judged(raw, value, plausible):
+    reading = body_temperature(raw)
+    if plausible is None:
+        assert reading is None
+        return
+    assert reading is not None and in_body_temperature_range(reading) is plausible
+    if value is not None:
+        assert reading == value

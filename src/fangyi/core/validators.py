@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
@@ -144,3 +145,22 @@ def mask_middle(value: str, *, keep_start: int, keep_end: int) -> str:
 def mask_name(name: str) -> str:
     """张三 → 张*, 欧阳娜娜 → 欧***: the family name stays readable at a gate."""
     return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else name
+
+
+# A body temperature outside this range (°C) is a misreading, not a measurement.
+BODY_TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
+
+
+def body_temperature(raw: object) -> Decimal | None:
+    """A reading in °C rounded to one decimal as thermometers show it (NaN and infinities pass
+    through), or None when it is not a number. Whether it is plausible is `in_body_temperature_range`."""
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if value.is_finite() else value
+
+
+def in_body_temperature_range(value: Decimal) -> bool:
+    low, high = BODY_TEMPERATURE_RANGE
+    return value.is_finite() and low <= value <= high

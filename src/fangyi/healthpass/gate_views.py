@@ -29,6 +29,7 @@ from fangyi.core import clock
 from fangyi.core.access import require
 from fangyi.core.errors import DomainError
 from fangyi.core.htmx import domain_error_pages, page_actor
+from fangyi.core.validators import BODY_TEMPERATURE_RANGE
 from fangyi.healthpass.choices import Colour
 from fangyi.healthpass.dcc import (
     ENTRY_FIELDS,
@@ -40,7 +41,7 @@ from fangyi.healthpass.dcc import (
 )
 from fangyi.healthpass.reasons import verify_text
 from fangyi.healthpass.selectors import SCAN, gate_list, rule_set_on
-from fangyi.healthpass.services import TEMPERATURE_RANGE, temperature_parse
+from fangyi.healthpass.services import temperature_parse
 from fangyi.regions.models import Place
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def _scanner_texts() -> dict[str, Any]:
 
 def _scanner_config(request: HttpRequest) -> dict[str, Any]:
     """The API addresses and rules the scanner's JavaScript works with."""
-    low, high = TEMPERATURE_RANGE
+    low, high = BODY_TEMPERATURE_RANGE
     return {
         "scansUrl": reverse("api:scan"),
         "keysUrl": reverse("api:keys"),

@@ -5,7 +5,7 @@ import dataclasses
 import datetime as dt
 import functools
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, cast
 
 from cryptography.hazmat.primitives import serialization
@@ -20,7 +20,12 @@ from fangyi.accounts.models import User
 from fangyi.core import clock, pii
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.services import audit_record
-from fangyi.core.validators import mask_name
+from fangyi.core.validators import (
+    BODY_TEMPERATURE_RANGE,
+    body_temperature,
+    in_body_temperature_range,
+    mask_name,
+)
 from fangyi.healthpass import offline, rules
 from fangyi.healthpass.choices import (
     COLOUR_RANK,
@@ -66,8 +71,6 @@ from fangyi.regions.errors import place_not_found
 from fangyi.regions.models import Place, Region
 from fangyi.surveillance.selectors import county_high_risk_on
 
-# A body temperature outside this range is a misreading, not a measurement.
-TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 MAX_TEXT = 1000
 
 
@@ -88,12 +91,11 @@ def temperature_parse(raw: Any) -> Decimal:
     """A body temperature in °C with one decimal, or a clear error (missing, unreadable, impossible)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise temperature_error("temperature.required", _("Enter the body temperature."))
-    try:
-        value = Decimal(str(raw).strip()).quantize(Decimal("0.1"))
-    except (InvalidOperation, ValueError):
-        raise temperature_error("temperature.invalid", _("The temperature is not a number.")) from None
-    low, high = TEMPERATURE_RANGE
-    if not value.is_finite() or not low <= value <= high:
+    value = body_temperature(raw)
+    if value is None:
+        raise temperature_error("temperature.invalid", _("The temperature is not a number."))
+    low, high = BODY_TEMPERATURE_RANGE
+    if not in_body_temperature_range(value):
         raise temperature_error(
             "temperature.impossible",
             _("A body temperature between %(low)s and %(high)s °C is expected: measure again."),

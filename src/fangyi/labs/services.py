@@ -6,7 +6,7 @@ domain event (ReferralChanged, ResultReported) that higher apps (the health code
 
 import datetime as dt
 import uuid
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,6 +16,7 @@ from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.events import publish
 from fangyi.core.services import audit_record
+from fangyi.core.validators import body_temperature, in_body_temperature_range
 from fangyi.labs.choices import ReferralSource, ReferralStatus, Result
 from fangyi.labs.errors import (
     referral_invalid,
@@ -31,7 +32,6 @@ from fangyi.people.models import Person
 from fangyi.regions.errors import place_not_found
 from fangyi.regions.models import Place
 
-TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
 NOTE_MAX = 256
 LAB_MAX = 128
 EARLIEST_SAMPLE = dt.date(2000, 1, 1)
@@ -62,15 +62,12 @@ def _temperature(value: Decimal | None) -> Decimal | None:
     """Body temperature in °C, to one decimal, within what a thermometer can plausibly read."""
     if value is None:
         return None
-    try:
-        reading = Decimal(str(value))
-    except InvalidOperation:
-        reading = Decimal("NaN")
-    if not reading.is_finite() or not TEMPERATURE_MIN <= reading <= TEMPERATURE_MAX:
+    reading = body_temperature(value)
+    if reading is None or not in_body_temperature_range(reading):
         raise referral_invalid(
             "invalid_temperature", _("The temperature must be between 34.0 and 43.0 °C."), "temperature"
         )
-    return reading.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return reading
 
 
 def _county_of(person: Person, place: Place | None) -> str:
