@@ -1,6 +1,7 @@
 """Shared fixtures. Run the suite with ./scripts/test (it sets FANGYI_DEBUG=1 before Django loads)."""
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -61,9 +62,8 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def new_id_number():
-    """A factory of distinct, valid identity numbers: new_id_number("430102", "19800101", sex="F")."""
+def id_number_factory() -> Callable[..., str]:
+    """A factory of distinct, valid identity numbers: make("430102", "19800101", sex="F")."""
     from fangyi.core.validators import id_check_char
 
     serial = iter(range(1, 500))
@@ -74,6 +74,17 @@ def new_id_number():
         return first17 + id_check_char(first17)
 
     return make
+
+
+@pytest.fixture
+def new_id_number():
+    return id_number_factory()
+
+
+@pytest.fixture(scope="module")
+def module_id_number():
+    """`new_id_number` for data a whole module shares."""
+    return id_number_factory()
 
 
 @pytest.fixture

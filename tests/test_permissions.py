@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
 
 from fangyi.accounts.choices import Role
 from fangyi.accounts.models import ApiToken, RoleAssignment, User
@@ -600,9 +602,25 @@ def healthpass_objects(person: Person, region: str) -> dict[str, Any]:
     return {"declaration": declaration, "appeal": appeal, "pending": pending, "active": active}
 
 
-@pytest.fixture
-def world(db, settings, new_id_number) -> Callable[[str], World]:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def matrix_objects(django_db_setup, django_db_blocker, module_id_number) -> dict[str, Any]:
+    """The objects every case reads, built once: inside a transaction that is rolled back after
+    the module's last case. Each case runs in a savepoint of it (its `db` fixture), so what one
+    case writes is undone before the next."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield _matrix_objects(module_id_number)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
     person, place, job, cases, labs_found, health = {}, {}, {}, {}, {}, {}
     for scope, region in (("in", IN), ("out", OUT)):
         person[scope] = person_register(
@@ -620,6 +638,19 @@ def world(db, settings, new_id_number) -> Callable[[str], World]:
         labs_found[scope] = labs_objects(person[scope], place[scope], new_id_number)
         health[scope] = healthpass_objects(person[scope], region)
     User.objects.create_user(username="matrix-login", password=PASSWORD)
+    return {
+        "person": person,
+        "place": place,
+        "job": job,
+        "cases": cases,
+        "labs": labs_found,
+        "healthpass": health,
+    }
+
+
+@pytest.fixture
+def world(db, settings, matrix_objects) -> Callable[[str], World]:
+    settings.PASSWORD_HASHERS = MD5
 
     def build(principal: str) -> World:
         user, headers = None, {}
@@ -629,16 +660,7 @@ def world(db, settings, new_id_number) -> Callable[[str], World]:
                 RoleAssignment.objects.create(user=user, role=principal, region_id=IN)
             _token, key = api_token_create(actor=user, name="matrix")
             headers = {"Authorization": f"Bearer {key}"}
-        return World(
-            person=person,
-            place=place,
-            job=job,
-            user=user,
-            headers=headers,
-            cases=cases,
-            labs=labs_found,
-            healthpass=health,
-        )
+        return World(**matrix_objects, user=user, headers=headers)
 
     return build
 
