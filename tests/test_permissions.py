@@ -518,7 +518,21 @@ def test_the_role_table_gives_sensitive_capabilities_to_officials_only():
     }
     assert holders("labs.results") == {"clinic_staff", "lab_staff"}
     assert {role for role in Role.values if not capabilities(role)} == {"employer", "merchant"}
-    assert capabilities("resident") == {"healthpass.own_code"}
+    assert holders("screening.run") == {"provincial_command", "prefecture_official", "county_official"}
+    assert holders("screening.verify") == {
+        "provincial_command",
+        "prefecture_official",
+        "county_official",
+        "township_official",
+        "grid_worker",
+    }
+    assert holders("quarantine.trace") == {
+        "provincial_command",
+        "prefecture_official",
+        "county_official",
+        "clinic_staff",
+    }
+    assert capabilities("resident") == {"healthpass.own_code", "quarantine.own_checkin"}
 
 
 def surveillance_objects(person: Person, region: str, new_id_number: Callable[..., str]) -> dict[str, Any]:

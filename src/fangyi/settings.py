@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "fangyi.people",
     "fangyi.surveillance",
     "fangyi.labs",
+    "fangyi.quarantine",
+    "fangyi.screening",
     "fangyi.healthpass",
     "fangyi.demo",
     "fangyi.web",
@@ -201,3 +203,11 @@ FANGYI_SCAN_RETENTION_DAYS = env_int("FANGYI_SCAN_RETENTION_DAYS", 28)
 
 # EU Digital COVID Certificates are checked against this PEM bundle of trusted signing certificates.
 FANGYI_DCC_TRUST_LIST = os.environ.get("FANGYI_DCC_TRUST_LIST", "")
+
+# Big-data screening: the engine the Ibis expression runs on (duckdb in process, or pyspark on a
+# local or cluster Spark given by FANGYI_SPARK_MASTER), the default look-back, and how long a grid
+# worker has to verify a screened resident at the door before the task counts as overdue.
+FANGYI_SCREENING_BACKEND = os.environ.get("FANGYI_SCREENING_BACKEND", "duckdb")
+FANGYI_SPARK_MASTER = os.environ.get("FANGYI_SPARK_MASTER", "local[2]")
+FANGYI_SCREENING_LOOKBACK_DAYS = env_int("FANGYI_SCREENING_LOOKBACK_DAYS", 14)
+FANGYI_GRID_TASK_HOURS = env_int("FANGYI_GRID_TASK_HOURS", 24)

@@ -207,8 +207,15 @@ def test_me_shows_roles_and_capabilities(api_client, official):
         "people.view": ["430102"],
         "places.manage": ["430102"],
         "places.view": ["430102"],
+        "quarantine.checkin": ["430102"],
+        "quarantine.manage": ["430102"],
+        "quarantine.trace": ["430102"],
+        "quarantine.view": ["430102"],
         "regions.view_grids": ["430102"],
         "reports.view": ["430102"],
+        "screening.run": ["430102"],
+        "screening.verify": ["430102"],
+        "screening.view": ["430102"],
     }
 
 

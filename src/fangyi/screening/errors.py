@@ -1,0 +1,5 @@
+from fangyi.core.errors import DomainError
+
+
+class ScreeningError(DomainError):
+    pass
