@@ -14,7 +14,9 @@ from fangyi.core.errors import DomainError
 from fangyi.healthpass.api import router as healthpass_router
 from fangyi.labs.api import router as labs_router
 from fangyi.people.api import router as people_router
+from fangyi.quarantine.api import router as quarantine_router
 from fangyi.regions.api import router as regions_router
+from fangyi.screening.api import router as screening_router
 from fangyi.surveillance.api import router as surveillance_router
 
 api = NinjaAPI(
@@ -41,6 +43,8 @@ api.add_router("/jobs", jobs_router)
 api.add_router("/surveillance", surveillance_router)
 api.add_router("/healthpass", healthpass_router)
 api.add_router("/labs", labs_router)
+api.add_router("/screening", screening_router)
+api.add_router("/quarantine", quarantine_router)
 
 
 def _error(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
