@@ -495,3 +495,23 @@ def county_high_risk_on(*, county: Region, date: dt.date) -> bool:
     """Whether a county was at high risk on `date` (a system read for the health-code rules)."""
     assessment = risk.level_on(county=county, date=date)
     return assessment is not None and assessment.level == RiskLevel.HIGH
+
+
+def county_high_risk_windows(*, start: dt.date, end: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The spells in which province counties were rated high-risk, as (county, first day, day after
+    the last), from the stored daily levels on `start` … `end`: a system read for screening, which
+    treats those counties as risk areas during those days."""
+    from fangyi.surveillance.models import CountyRiskLevel
+
+    days = (
+        CountyRiskLevel.objects.filter(level=RiskLevel.HIGH, date__range=(start, end))
+        .order_by("county_id", "date")
+        .values_list("county_id", "date")
+    )
+    windows: list[tuple[str, dt.date, dt.date]] = []
+    for county, day in days:
+        if windows and windows[-1][0] == county and windows[-1][2] == day:
+            windows[-1] = (county, windows[-1][1], day + dt.timedelta(days=1))
+        else:
+            windows.append((county, day, day + dt.timedelta(days=1)))
+    return windows
