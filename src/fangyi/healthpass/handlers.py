@@ -12,8 +12,12 @@ def _refresh_person(event: Any) -> None:
 
 def connect() -> None:
     from fangyi.labs.events import ReferralChanged, ResultReported
+    from fangyi.quarantine.events import FeverReported, ObservationEnded, ObservationStarted
     from fangyi.surveillance.events import CaseStatusChanged
 
     subscribe(CaseStatusChanged, _refresh_person)
     subscribe(ReferralChanged, _refresh_person)
     subscribe(ResultReported, _refresh_person)
+    subscribe(ObservationStarted, _refresh_person)
+    subscribe(ObservationEnded, _refresh_person)
+    subscribe(FeverReported, _refresh_person)

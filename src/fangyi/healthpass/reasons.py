@@ -6,6 +6,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangyi.quarantine.choices import ObservationKind
 from fangyi.surveillance.choices import Classification
 
 
@@ -29,6 +30,12 @@ def reason_text(code: str, params: dict[str, Any]) -> str:
         return _("Arrived from %(origin)s on %(date)s; not yet verified") % {
             "origin": params.get("origin"),
             "date": params.get("date"),
+        }
+    if code == "observation":
+        return _("%(kind)s since %(date)s, until at least %(due)s") % {
+            "kind": dict(ObservationKind.choices).get(params.get("kind", ""), ""),
+            "date": params.get("date"),
+            "due": params.get("due"),
         }
     if code == "release_pending":
         text = _("Held until released: %(done)s of %(days)s daily check-ins since %(since)s") % params

@@ -1,7 +1,7 @@
 """The colour rules as a pure function: facts about one resident in, a colour with its reason out.
 
 Facts come from the apps that own them (cases from surveillance, referrals and tests from labs,
-declarations from here; contacts and observation from quarantine as it lands) as `Trigger`s, so a
+observation periods and their check-ins from quarantine, declarations from here) as `Trigger`s, so a
 new source plugs in by producing triggers. A trigger is active from `start` until `end`; a trigger
 that `hold`s keeps its colour after it ends until the release rule is met: the rule set's number of
 daily check-ins after the end and, for red where the rule asks, a negative test sampled after it.

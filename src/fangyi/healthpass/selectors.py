@@ -29,6 +29,8 @@ from fangyi.healthpass.models import (
 from fangyi.labs.selectors import referral_history_by_person, results_by_person
 from fangyi.people.errors import person_not_found
 from fangyi.people.models import Person
+from fangyi.quarantine.choices import ObservationStatus
+from fangyi.quarantine.selectors import checkin_days_by_person, observation_by_person
 from fangyi.regions.models import Place
 from fangyi.surveillance.choices import Classification, Outcome
 from fangyi.surveillance.selectors import cases_by_person
@@ -110,6 +112,31 @@ def _referral_triggers(person_ids: list[str]) -> dict[str, list[rules.Trigger]]:
     return triggers
 
 
+def _observation_triggers(person_ids: list[str]) -> dict[str, list[rules.Trigger]]:
+    """Yellow while under medical observation; a period entered in error never counted."""
+    triggers: dict[str, list[rules.Trigger]] = {}
+    for person_id, periods in observation_by_person(person_ids).items():
+        for period in periods:
+            if period.status == ObservationStatus.CANCELLED:
+                continue
+            triggers.setdefault(person_id, []).append(
+                rules.Trigger(
+                    reason="observation",
+                    colour=rules.YELLOW,
+                    start=period.starts_on,
+                    end=period.ended_on,
+                    hold=False,
+                    evidence={"type": "observation", "id": str(period.pk), "kind": period.kind},
+                    params={
+                        "kind": period.kind,
+                        "date": period.starts_on.isoformat(),
+                        "due": period.due_on.isoformat(),
+                    },
+                )
+            )
+    return triggers
+
+
 def _arrival_triggers(
     declarations: dict[str, list[HealthDeclaration]], window_days: int
 ) -> dict[str, list[rules.Trigger]]:
@@ -145,6 +172,7 @@ def person_facts(person_ids: Iterable[uuid.UUID | str], *, rule_set: ColourRuleS
     for source in (
         _case_triggers(ids),
         _referral_triggers(ids),
+        _observation_triggers(ids),
         _arrival_triggers(declarations, rule_set.arrival_window_days),
     ):
         for person_id, found in source.items():
@@ -158,12 +186,14 @@ def person_facts(person_ids: Iterable[uuid.UUID | str], *, rule_set: ColourRuleS
             person_id__in=ids, status=OverrideStatus.APPROVED, ends_at__gt=clock.now()
         ).order_by("decided_at")
     }
+    observed_days = checkin_days_by_person(ids)
     facts = {}
     for person_id in ids:
         override = overrides.get(person_id)
         facts[person_id] = rules.Facts(
             triggers=tuple(triggers[person_id]),
-            checkin_days=frozenset(row.date for row in declarations.get(person_id, ())),
+            checkin_days=frozenset(row.date for row in declarations.get(person_id, ()))
+            | frozenset(observed_days[person_id]),
             negative_test_days=frozenset(negative_tests.get(person_id, ())),
             override=rules.Override(
                 colour=override.colour,

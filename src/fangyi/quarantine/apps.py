@@ -6,3 +6,8 @@ class QuarantineConfig(AppConfig):
     name = "fangyi.quarantine"
     label = "quarantine"
     verbose_name = _("Contact tracing and medical observation")
+
+    def ready(self) -> None:
+        from fangyi.quarantine.handlers import connect
+
+        connect()
