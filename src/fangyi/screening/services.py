@@ -560,7 +560,7 @@ def _inputs(run: ScreeningRun) -> _Inputs:
     first_day = run.as_of - dt.timedelta(days=run.lookback_days)
     start, end = _local_midnight(first_day), _local_midnight(run.as_of + dt.timedelta(days=1))
     aware = (start.replace(tzinfo=dt.UTC), end.replace(tzinfo=dt.UTC))
-    residents = Person.objects.filter(home_region_id__startswith=run.region_id).values_list(
+    residents = Person.objects.filter(home_region__code__startswith=run.region_id).values_list(
         "id", "home_region_id", "grid_id"
     )
     resident_rows: dict[str, list[Any]] = {"person_id": [], "home_region": [], "grid": []}
@@ -569,7 +569,7 @@ def _inputs(run: ScreeningRun) -> _Inputs:
         resident_rows["home_region"].append(home)
         resident_rows["grid"].append(grid)
     records = TravelRecord.objects.filter(
-        person__home_region_id__startswith=run.region_id, at__gte=aware[0], at__lt=aware[1]
+        person__home_region__code__startswith=run.region_id, at__gte=aware[0], at__lt=aware[1]
     ).values_list("id", "person_id", "area_code", "at")
     batches = []
     chunk: list[tuple[Any, ...]] = []
