@@ -75,14 +75,16 @@ class Contact(models.Model):
     case's close contacts (secondary, `via` that contact)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="+")
+    # A contact exists only as a contact of its case: cases are never deleted by the services, but
+    # a replayed (synthetic) line list is replaced as a whole, and its contacts go with it.
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
     person = models.ForeignKey(Person, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="+")
     via = models.ForeignKey(
         "self",
         verbose_name=_("exposed through"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="secondary",
     )
     degree = models.PositiveSmallIntegerField(_("degree"), default=1)
@@ -130,7 +132,7 @@ class ObservationPeriod(models.Model):
         verbose_name=_("close contact"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="periods",
     )
     protocol = models.ForeignKey(
