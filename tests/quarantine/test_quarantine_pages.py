@@ -3,6 +3,7 @@ case's contacts, the transmission graph and the resident's own check-in page; ro
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -308,6 +309,7 @@ def test_a_resident_checks_in_from_their_phone_page(resident, observe):
     assert (checkin.slot, checkin.recorded_by_id) == ("am", None)
     html = page_of(client.get("/quarantine/me/"))
     assert "36.5 °C" in html and 'id="history"' in html
+    assert re.search(r'<input type="radio" name="slot" value="pm"[^>]* checked', html)  # the one left
     early = client.post("/quarantine/me/", {"temperature": "36.5", "slot": "pm"})
     assert early.status_code == 400 and "The afternoon check-in opens at noon." in page_of(early)
     fever = client.post("/quarantine/me/", {"temperature": "abc", "slot": "am"})

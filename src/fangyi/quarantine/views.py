@@ -616,10 +616,13 @@ def my_observation_view(request: HttpRequest) -> HttpResponse:
     actor = page_actor(request)
     person, period = selectors.own_observation(actor=actor)
     today = clock.today()
+    history: list[CheckIn] = period.recent_checkins if period is not None else []  # type: ignore[attr-defined]
+    done = {c.slot: c for c in history if c.date == today}
+    # The slot proposed: the current one, or else the one still missing today.
+    missing = [value for value in Slot.values if value not in done]
+    proposed = missing[0] if missing and _current_slot() in done else _current_slot()
     form = OwnCheckInForm(
-        request.POST if request.method == "POST" else None,
-        initial={"slot": _current_slot()},
-        auto_id="id_me_%s",
+        request.POST if request.method == "POST" else None, initial={"slot": proposed}, auto_id="id_me_%s"
     )
     status = 200
     if request.method == "POST":
@@ -634,8 +637,6 @@ def my_observation_view(request: HttpRequest) -> HttpResponse:
             else:
                 _checked_in_message(request, checkin)
                 return redirect("quarantine:me")
-    history: list[CheckIn] = period.recent_checkins if period is not None else []  # type: ignore[attr-defined]
-    done = {c.slot: c for c in history if c.date == today}
     context = {
         "person": person,
         "period": period,

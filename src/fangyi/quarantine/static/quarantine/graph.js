@@ -81,7 +81,7 @@
         id: node.id,
         name: node.label,
         category: index[categoryKey(node)],
-        symbolSize: node.kind === "case" ? 22 : node.degree === 2 ? 10 : 14,
+        symbolSize: node.kind === "case" ? 28 : node.degree === 2 ? 14 : 18,
         symbol: node.kind === "case" ? "circle" : "roundRect",
         node: node,
       };
@@ -114,10 +114,10 @@
           }),
           edgeSymbol: ["none", "arrow"],
           edgeSymbolSize: 7,
-          label: { show: nodes.length <= 80, position: "right", fontSize: 11, color: "#1f2933" },
+          label: { show: nodes.length <= 80, position: "right", fontSize: 12, color: "#1f2933" },
           lineStyle: { color: "#9aa5b1", width: 1.2, curveness: 0.1 },
           emphasis: { focus: "adjacency", lineStyle: { width: 2.5 } },
-          force: { repulsion: 140, edgeLength: [40, 90], gravity: 0.08 },
+          force: { repulsion: 320, edgeLength: [60, 140], gravity: 0.06 },
         },
       ],
     });
