@@ -79,7 +79,7 @@ def checkin_days_by_person(person_ids: Iterable[Any]) -> dict[str, set[dt.date]]
     found: dict[str, set[dt.date]] = {person_id: set() for person_id in ids}
     for start in range(0, len(ids), BATCH):
         rows = CheckIn.objects.filter(period__person_id__in=ids[start : start + BATCH])
-        for person_id, day in rows.values_list("period__person_id", "date").distinct():
+        for person_id, day in rows.order_by().values_list("period__person_id", "date").distinct():
             found[str(person_id)].add(day)
     return found
 

@@ -370,7 +370,7 @@ def observation_end_for_case(*, case_id: uuid.UUID | str) -> ObservationPeriod |
     ).first()
     if period is None:
         return None
-    note = str(_("%(classification)s case") % {"classification": case.get_classification_display()})
+    note = str(_("Became a case: %(classification)s") % {"classification": case.get_classification_display()})
     return observation_end(actor=None, period_id=period.pk, status=ObservationStatus.TO_TREATMENT, note=note)
 
 
