@@ -386,6 +386,15 @@ def test_release_needs_the_days_served_and_a_negative_test(at, official, residen
         EventRecord.objects.filter(name="quarantine.observation_ended").get().payload["status"] == "released"
     )
     refused("observation.not_active", services.observation_release, actor=official, period_id=period.pk)
+    with at(due, 15):
+        error = refused(
+            "checkin.not_under_observation",
+            services.checkin_record,
+            actor=resident.user,
+            period_id=period.pk,
+            temperature="36.5",
+        )
+    assert error.status == 409 and not CheckIn.objects.filter(period=period).exists()
 
 
 def test_release_without_a_test_where_the_protocol_does_not_ask(at, official, resident, observe):
