@@ -8,7 +8,7 @@ import pytest
 from fangyi.accounts.choices import Role
 from fangyi.core.models import AuditEvent
 from fangyi.labs.models import Referral
-from fangyi.quarantine import models, services
+from fangyi.quarantine import models, selectors, services
 from fangyi.surveillance import services as surveillance
 
 BASE = "/quarantine"
@@ -470,3 +470,25 @@ def test_the_graph_is_scoped(call, official, outsider, traced, clinic):
     refused(call("GET", "/graph?case_id=nope", official), 422)
     assert call("GET", "/graph", outsider).json() == {"nodes": [], "edges": [], "truncated": False}
     assert len(call("GET", "/graph", clinic).json()["nodes"]) == 3
+
+
+def test_the_graph_of_a_cluster_and_its_size_limit(
+    call, official, traced, report_case, resident_of, monkeypatch
+):
+    case, _primary, secondary = traced
+    neighbour = report_case(
+        onset=dt.date(2020, 2, 6), reported=dt.date(2020, 2, 9), person=resident_of("赵家")
+    )
+    cluster = surveillance.cluster_create(
+        actor=None, name="芙蓉区家庭聚集", setting="family", region=VILLAGE, case_ids=[case.pk, neighbour.pk]
+    )
+    graph = call("GET", f"/graph?cluster_id={cluster.pk}", official).json()
+    clustered = [node for node in graph["nodes"] if node["cluster_id"] == cluster.pk]
+    assert {node["id"] for node in clustered} == {f"case:{case.pk}", f"case:{neighbour.pk}"}
+    assert {node["cluster_name"] for node in clustered} == {"芙蓉区家庭聚集"}
+    assert len(graph["nodes"]) == 4 and graph["truncated"] is False
+    monkeypatch.setattr(selectors, "GRAPH_MAX_NODES", 1)
+    cut = call("GET", f"/graph?cluster_id={cluster.pk}", official).json()
+    assert cut["truncated"] is True and f"contact:{secondary.person_id}" not in {
+        n["id"] for n in cut["nodes"]
+    }

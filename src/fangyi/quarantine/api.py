@@ -18,30 +18,30 @@ from fangyi.quarantine.schemas import (
     AlertResolveIn,
     CheckInIn,
     CheckInOut,
+    CheckInSlotOut,
     ContactFilter,
     ContactIn,
     ContactOut,
     ContactPage,
     EndIn,
-    GraphEdge,
-    GraphFilter,
-    GraphNode,
-    GraphOut,
-    MeOut,
     ObservationFilter,
     ObservationIn,
     ObservationItem,
     ObservationOut,
     ObservationPage,
+    ObservationSummaryFilter,
+    ObservationSummaryOut,
+    OwnObservationOut,
     ReleaseIn,
     SiteFilter,
     SiteIn,
     SiteOut,
     SitePage,
     SiteUpdateIn,
-    SlotOut,
-    SummaryFilter,
-    SummaryOut,
+    TransmissionEdge,
+    TransmissionGraphFilter,
+    TransmissionGraphOut,
+    TransmissionNode,
 )
 
 router = Router(tags=["quarantine"])
@@ -156,15 +156,15 @@ def contact_out(contact: Contact) -> ContactOut:
 # Summary -----------------------------------------------------------------------------------------
 
 
-@router.get("/summary", response={200: SummaryOut, **ERRORS_READ})
-def summary(request: HttpRequest, filters: Query[SummaryFilter]) -> SummaryOut:
+@router.get("/summary", response={200: ObservationSummaryOut, **ERRORS_READ})
+def summary(request: HttpRequest, filters: Query[ObservationSummaryFilter]) -> ObservationSummaryOut:
     """Today's observation figures of a region of your jurisdiction: residents under observation
     (and by kind), released today, missed check-ins still open and fevers reported today."""
     today = clock.today()
     region, figures = selectors.observation_summary(
         actor=request_actor(request), region=filters.region, day=today
     )
-    return SummaryOut(
+    return ObservationSummaryOut(
         region_code=region.official_code,
         region_name=region.name,
         date=today,
@@ -235,28 +235,28 @@ def observation_checkin(request: HttpRequest, period_id: uuid.UUID, payload: Che
 # The resident's own observation ------------------------------------------------------------------
 
 
-def me_out(actor: Actor) -> MeOut:
+def me_out(actor: Actor) -> OwnObservationOut:
     _person, period = selectors.own_observation(actor=actor)
     today = clock.today()
     if period is None:
-        return MeOut(date=today, period=None, slots=[], history=[])
+        return OwnObservationOut(date=today, period=None, slots=[], history=[])
     history = period.recent_checkins  # type: ignore[attr-defined]
     by_slot = {c.slot: c for c in history if c.date == today}
     slots = [
-        SlotOut(
+        CheckInSlotOut(
             slot=slot.value,
             slot_label=str(slot.label),
             checkin=checkin_out(by_slot[slot]) if slot in by_slot else None,
         )
         for slot in Slot
     ]
-    return MeOut(
+    return OwnObservationOut(
         date=today, period=observation_item(period), slots=slots, history=[checkin_out(c) for c in history]
     )
 
 
-@router.get("/me", response={200: MeOut, **ERRORS_READ})
-def me(request: HttpRequest) -> MeOut:
+@router.get("/me", response={200: OwnObservationOut, **ERRORS_READ})
+def me(request: HttpRequest) -> OwnObservationOut:
     """Your own observation: the period, days left and today's morning and afternoon check-ins
     (`period` null when you are not under observation)."""
     return me_out(request_actor(request))
@@ -347,8 +347,8 @@ def contact_detail(request: HttpRequest, contact_id: uuid.UUID) -> ContactOut:
 # Transmission graph ------------------------------------------------------------------------------
 
 
-@router.get("/graph", response={200: GraphOut, **ERRORS_READ})
-def graph(request: HttpRequest, filters: Query[GraphFilter]) -> GraphOut:
+@router.get("/graph", response={200: TransmissionGraphOut, **ERRORS_READ})
+def graph(request: HttpRequest, filters: Query[TransmissionGraphFilter]) -> TransmissionGraphOut:
     """Transmission chains and clusters as a graph: cases and contacts (masked names), exposures
     as edges; one case's chains, a cluster's, a region's, or the whole jurisdiction's."""
     found = selectors.transmission_graph(
@@ -357,8 +357,8 @@ def graph(request: HttpRequest, filters: Query[GraphFilter]) -> GraphOut:
         cluster_id=filters.cluster_id,
         region=filters.region,
     )
-    return GraphOut(
-        nodes=[GraphNode(**node) for node in found.nodes],
-        edges=[GraphEdge(**edge) for edge in found.edges],
+    return TransmissionGraphOut(
+        nodes=[TransmissionNode(**node) for node in found.nodes],
+        edges=[TransmissionEdge(**edge) for edge in found.edges],
         truncated=found.truncated,
     )

@@ -23,11 +23,11 @@ Offset = Annotated[int, Field(ge=0, le=1_000_000_000)]
 # Summary -----------------------------------------------------------------------------------------
 
 
-class SummaryFilter(Schema):
+class ObservationSummaryFilter(Schema):
     region: RegionCode = Field(description="a region code inside your jurisdiction (official or path)")
 
 
-class SummaryOut(Schema):
+class ObservationSummaryOut(Schema):
     region_code: str
     region_name: str
     date: dt.date
@@ -141,16 +141,18 @@ class CheckInIn(Schema):
 # The resident's own page -------------------------------------------------------------------------
 
 
-class SlotOut(Schema):
+class CheckInSlotOut(Schema):
     slot: str
     slot_label: str
     checkin: CheckInOut | None
 
 
-class MeOut(Schema):
+class OwnObservationOut(Schema):
     date: dt.date
     period: ObservationItem | None = Field(description="null when not under observation")
-    slots: list[SlotOut] = Field(description="today's check-in slots (empty when not under observation)")
+    slots: list[CheckInSlotOut] = Field(
+        description="today's check-in slots (empty when not under observation)"
+    )
     history: list[CheckInOut] = Field(description="the period's check-ins, latest first")
 
 
@@ -257,13 +259,13 @@ class ContactIn(Schema):
 # Transmission graph ------------------------------------------------------------------------------
 
 
-class GraphFilter(Schema):
+class TransmissionGraphFilter(Schema):
     case_id: uuid.UUID | None = None
     cluster_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     region: RegionCode | None = None
 
 
-class GraphNode(Schema):
+class TransmissionNode(Schema):
     id: str
     kind: Literal["case", "contact"]
     label: str = Field(description="masked name")
@@ -273,14 +275,14 @@ class GraphNode(Schema):
     cluster_name: str | None
 
 
-class GraphEdge(Schema):
+class TransmissionEdge(Schema):
     source: str
     target: str
     contact_type: str
     contact_type_label: str
 
 
-class GraphOut(Schema):
-    nodes: list[GraphNode]
-    edges: list[GraphEdge]
+class TransmissionGraphOut(Schema):
+    nodes: list[TransmissionNode]
+    edges: list[TransmissionEdge]
     truncated: bool = Field(description="true when the graph was cut at its size limit")

@@ -290,13 +290,15 @@ def transmission_graph(
     contacts = Contact.objects.filter(_contact_scope(actor))
     if case_id is not None:
         try:
-            seeds = set(cases.filter(pk=uuid.UUID(str(case_id))).values_list("pk", flat=True))
+            seeds = list(cases.filter(pk=uuid.UUID(str(case_id))).values_list("pk", flat=True))
         except ValueError:
-            seeds = set()
+            seeds = []
         if not seeds:
             raise case_not_found()
     elif cluster_id is not None:
-        seeds = set(cases.filter(cluster_id=cluster_id).values_list("pk", flat=True))
+        seeds = list(
+            cases.filter(cluster_id=cluster_id).order_by("-report_date").values_list("pk", flat=True)
+        )
         if not seeds:
             raise cluster_not_found()
     else:
@@ -307,12 +309,12 @@ def transmission_graph(
         else:
             chosen, traced = cases.filter(cluster__isnull=False), contacts.values("case_id")
         latest = (chosen | cases.filter(pk__in=traced)).order_by("-report_date", "-created_at")
-        seeds = set(latest.values_list("pk", flat=True)[: GRAPH_MAX_NODES + 1])
+        seeds = list(latest.values_list("pk", flat=True)[: GRAPH_MAX_NODES + 1])
 
     truncated = len(seeds) > GRAPH_MAX_NODES
     found: set[uuid.UUID] = set()
     exposures: dict[uuid.UUID, Contact] = {}
-    frontier = set(list(seeds)[:GRAPH_MAX_NODES])
+    frontier = set(seeds[:GRAPH_MAX_NODES])  # the latest cases when there are too many
     for _generation in range(GRAPH_MAX_DEPTH):
         if not frontier or len(found) + len(exposures) > GRAPH_MAX_NODES:
             break
