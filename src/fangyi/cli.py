@@ -49,6 +49,7 @@ def demo() -> None:
     _manage("load_regions")
     _manage("seed_demo")
     _manage("replay_hunan_2020")
+    _manage("seed_outbreak_demo")
     worker = subprocess.Popen([sys.executable, "-m", "fangyi.cli", "worker"])
     try:
         serve()
