@@ -12,10 +12,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from fangyi.accounts.models import User
 from fangyi.accounts.services import login_authenticate
+from fangyi.core.access import covers
 from fangyi.core.api_errors import client_ip
 from fangyi.core.errors import DomainError
 from fangyi.core.htmx import render_domain_error, render_page
 from fangyi.people.selectors import person_counts_by_child_region
+from fangyi.quarantine import selectors as quarantine_selectors
 from fangyi.regions.choices import PATH_LENGTH, Level
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import (
@@ -24,6 +26,8 @@ from fangyi.regions.selectors import (
     region_children,
     region_get,
 )
+from fangyi.screening import selectors as screening_selectors
+from fangyi.screening.selectors import ProgressRow
 
 PROVINCE_PATH = "43"
 # The length of a child's path below a region of each path length; a village counts itself.
@@ -108,6 +112,9 @@ def region_context(request: HttpRequest, region: Region) -> dict[str, Any]:
         }
         for child in children
     ]
+    progress = _verification_progress(actor, region)
+    for row in rows:
+        row["verification"] = progress.get(row["region"].code)
     prefixes = set(actor.prefixes_for("people.view")) | set(actor.prefixes_for("places.view"))
     in_jurisdiction = any(p.startswith(region.code) or region.code.startswith(p) for p in prefixes)
     return {
@@ -123,7 +130,28 @@ def region_context(request: HttpRequest, region: Region) -> dict[str, Any]:
         },
         "in_jurisdiction": in_jurisdiction,
         "map_data": map_data(region, rows),
+        "verification": progress.get(region.code),
+        "observation": _observation_summary(actor, region),
     }
+
+
+def _verification_progress(actor: User, region: Region) -> dict[str, ProgressRow]:
+    """Grid verification of screened residents, per child region and in total (empty when the
+    actor reads no grid tasks here)."""
+    if not (actor.prefixes_for(screening_selectors.VIEW) or actor.prefixes_for(screening_selectors.VERIFY)):
+        return {}
+    try:
+        found = screening_selectors.verification_progress(actor=actor, region=region.code)
+    except DomainError:  # the region lies outside the actor's jurisdiction
+        return {}
+    return {row.code: row for row in found if row.tasks}
+
+
+def _observation_summary(actor: User, region: Region) -> dict[str, Any] | None:
+    """Today's medical observation figures of the region, if it lies in the actor's jurisdiction."""
+    if not covers(actor, quarantine_selectors.VIEW, region.code):
+        return None
+    return quarantine_selectors.observation_summary(actor=actor, region=region.code)[1]
 
 
 def map_data(region: Region, rows: list[dict[str, Any]]) -> dict[str, Any]:
