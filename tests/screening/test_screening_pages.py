@@ -274,3 +274,24 @@ def test_progress_empty_state(browse, world):
     world.tasks[2].delete()
     html = browse(world.outsider).get(reverse("screening:progress")).content.decode()
     assert "No door-to-door task in this region yet." in html
+
+
+def test_pages_of_a_run_the_engine_made(
+    browse, county, grid_worker, hubei, grid, resident_factory, django_capture_on_commit_callbacks
+):
+    """A run started and executed for real: its page, the tallies down to the grid, the task card."""
+    from tests.screening.conftest import TODAY, csv_bytes, record
+
+    from fangyi.screening.imports import rows_from_upload
+    from fangyi.screening.services import screening_run_start, travel_import
+
+    seen = resident_factory(grid=grid, name="赵敏")
+    rows = [record(seen.plain_id_number, "420106", "2020-01-18 08:00")]
+    travel_import(actor=None, rows=rows_from_upload(name="r.csv", content=csv_bytes(rows)))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = screening_run_start(actor=county, region="430102", as_of=TODAY)
+    html = browse(county).get(reverse("screening:run_detail", args=[run.pk])).content.decode()
+    assert "hx-trigger" not in html and "湖北省" in html  # finished; the risk area it used
+    assert "一网格" in html and "赵*" in html and "武昌区" in html
+    cards = browse(grid_worker).get(reverse("screening:task_list")).content.decode()
+    assert "赵敏" in cards and "武昌区 · 2020-01-18 08:00" in cards
