@@ -476,7 +476,10 @@ def case_contacts_view(request: HttpRequest, case_id: str) -> HttpResponse:
         (str(c.pk), f"{c.person.name} · {c.get_contact_type_display()}") for c in contacts if c.degree == 1
     ]
     sites = [
-        (s.pk, f"{s.name} ({max(s.rooms - s.occupied, 0)})")  # type: ignore[attr-defined]
+        (
+            s.pk,
+            _("%(name)s (%(free)s rooms free)") % {"name": s.name, "free": max(s.rooms - s.occupied, 0)},  # type: ignore[attr-defined]
+        )
         for s in selectors.site_list(actor=actor).filter(active=True)
     ]
     data = request.POST if request.method == "POST" else None
