@@ -20,6 +20,7 @@ import functools
 import logging
 import os
 import tempfile
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,6 @@ DUCKDB = "duckdb"
 PYSPARK = "pyspark"
 BACKENDS = (DUCKDB, PYSPARK)
 OPEN_END = dt.datetime(2200, 1, 1)
-PREFIX_LENGTHS = (2, 4, 6, 9, 12)
 # Tally level → how many characters of the home village path name it (grid: the grid code).
 TALLY_LEVELS = (("prefecture", 4), ("county", 6), ("township", 9), ("village", 12))
 
@@ -82,69 +82,68 @@ def risk_areas_table(windows: list[tuple[str, dt.datetime, dt.datetime | None]])
 def _matched(records: Table, risk_areas: pa.Table, start: dt.datetime, end: dt.datetime) -> Table | None:
     """(record, person, area, time) of every record inside a risk area's window, once each.
 
-    One equi-join per prefix length of the listed areas: far faster than a starts-with join.
+    Each record in the look-back is paired with its prefixes of the lengths the listed areas have
+    (one scan), then equi-joined to the areas: far faster than a starts-with join. Every prefix of a
+    record's path is a true ancestor, so a match on any of them puts the record inside the area.
     """
-    inside = records.filter((records.at >= start) & (records.at < end))
     lengths = sorted({len(code) for code in risk_areas.column("area_code").to_pylist()})
-    areas = ibis.memtable(risk_areas)
-    parts = []
-    for length in lengths:
-        these = areas.filter(areas.area_code.length() == length).rename(risk_code="area_code")
-        keyed = inside.mutate(prefix=inside.area_code.substr(0, length))
-        joined = keyed.join(
-            these,
-            [keyed.prefix == these.risk_code, keyed.at >= these.starts_at, keyed.at < these.ends_at],
-        )
-        parts.append(joined.select("record_id", "person_id", "area_code", "at"))
-    if not parts:
+    if not lengths:
         return None
-    return parts[0].distinct() if len(parts) == 1 else ibis.union(*parts, distinct=True)
+    inside = records.filter((records.at >= start) & (records.at < end))
+    keyed = inside.mutate(prefix=ibis.array([inside.area_code.substr(0, n) for n in lengths]).unnest())
+    areas = ibis.memtable(risk_areas).rename(risk_code="area_code")
+    joined = keyed.join(
+        areas, [keyed.prefix == areas.risk_code, keyed.at >= areas.starts_at, keyed.at < areas.ends_at]
+    )
+    return joined.select("record_id", "person_id", "area_code", "at").distinct()
 
 
 def expressions(
     records: Table, residents: Table, risk_areas: pa.Table, *, start: dt.datetime, end: dt.datetime
-) -> tuple[Table, Table] | None:
-    """The hits and tallies expressions (None when no risk area is listed: nobody is screened)."""
+) -> Table | None:
+    """The hits expression (None when no risk area is listed: nobody is screened)."""
     matched = _matched(records, risk_areas, start, end)
     if matched is None:
         return None
-    matched = matched.semi_join(residents, "person_id")
-    per_person = matched.group_by("person_id").aggregate(
-        first_seen=matched.at.min(), last_seen=matched.at.max(), records=matched.count()
+    person = ibis.window(group_by="person_id")
+    latest = ibis.window(group_by="person_id", order_by=[ibis.desc("at"), ibis.desc("area_code")])
+    per_person = matched.mutate(
+        first_seen=matched.at.min().over(person),
+        last_seen=matched.at.max().over(person),
+        records=matched.count().over(person),
+        rank=ibis.row_number().over(latest),
+    ).filter(ibis._.rank == 0)
+    return per_person.join(residents, "person_id").select(
+        "person_id", "home_region", "grid", "area_code", "first_seen", "last_seen", "records"
     )
-    latest = per_person.select(last_person="person_id", last_at="last_seen")
-    last_rows = matched.join(latest, [matched.person_id == latest.last_person, matched.at == latest.last_at])
-    last_area = last_rows.group_by("person_id").aggregate(area_code=last_rows.area_code.max())
-    hits = (
-        per_person.join(last_area, "person_id")
-        .join(residents, "person_id")
-        .select("person_id", "home_region", "grid", "area_code", "first_seen", "last_seen", "records")
-    )
+
+
+def tallies_expression(hits: Table) -> Table:
+    """Screened persons per prefecture, county, township, village and grid."""
     levels = [
         hits.select(level=ibis.literal(level), code=hits.home_region.substr(0, length))
         for level, length in TALLY_LEVELS
     ]
     levels.append(hits.filter(hits.grid.notnull()).select(level=ibis.literal("grid"), code=hits.grid))
     codes = ibis.union(*levels)
-    tallies = codes.group_by(["level", "code"]).aggregate(persons=codes.count())
-    return hits, tallies
+    return codes.group_by(["level", "code"]).aggregate(persons=codes.count())
 
 
 def run(
     records: Table, residents: Table, risk_areas: pa.Table, *, start: dt.datetime, end: dt.datetime
 ) -> Result:
-    """Execute the screening on whatever backend the tables live on."""
-    built = expressions(records, residents, risk_areas, start=start, end=end)
-    if built is None:
+    """Execute the screening on the backend the tables live on; the tallies are counted there too,
+    from the hits (a few rows per screened person) rather than by running the screening twice."""
+    hits_expression = expressions(records, residents, risk_areas, start=start, end=end)
+    if hits_expression is None:
         return Result(HITS_SCHEMA.empty_table(), TALLIES_SCHEMA.empty_table())
-    hits, tallies = built
-    return Result(
-        _normalised(hits.to_pyarrow(), HITS_SCHEMA, ["person_id"]),
-        _normalised(tallies.to_pyarrow(), TALLIES_SCHEMA, ["level", "code"]),
-    )
+    backend = hits_expression._find_backend()
+    hits = normalised(backend.to_pyarrow(hits_expression), HITS_SCHEMA, ["person_id"])
+    tallies = backend.to_pyarrow(tallies_expression(table(backend, hits, f"hits_{uuid.uuid4().hex}")))
+    return Result(hits, normalised(tallies, TALLIES_SCHEMA, ["level", "code"]))
 
 
-def _normalised(table: pa.Table, schema: pa.Schema, keys: list[str]) -> pa.Table:
+def normalised(table: pa.Table, schema: pa.Schema, keys: list[str]) -> pa.Table:
     """Same column order, types and row order whatever the backend returned."""
     columns = [table.column(field.name).cast(field.type) for field in schema]
     ordered = pa.Table.from_arrays(columns, schema=schema)
