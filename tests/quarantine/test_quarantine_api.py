@@ -4,6 +4,8 @@ alerts, sites, close contacts and the transmission graph; scoping and bad input.
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from fangyi.accounts.choices import Role
 from fangyi.core.models import AuditEvent
@@ -492,3 +494,38 @@ def test_the_graph_of_a_cluster_and_its_size_limit(
     assert cut["truncated"] is True and f"contact:{secondary.person_id}" not in {
         n["id"] for n in cut["nodes"]
     }
+
+
+def queries_of(action) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return len(captured)
+
+
+def test_lists_take_the_same_number_of_queries_for_more_rows(call, official, resident_of, observe, traced):
+    case, _primary, _secondary = traced
+    site = services.site_create(
+        actor=official, name="芙蓉宾馆", kind="hotel", region="430102", address="", rooms=9
+    )
+
+    def lists():
+        for path in ("/observations", "/alerts", "/sites", f"/contacts?case_id={case.pk}", "/graph"):
+            assert call("GET", path, official).status_code == 200
+
+    period = observe(resident_of("甲"), kind="centralised", site_id=site.pk)
+    services.checkin_record(actor=official, period_id=period.pk, temperature="38.1")
+    few = queries_of(lists)
+    for name in ("乙", "丙", "丁"):
+        more = observe(resident_of(name), kind="centralised", site_id=site.pk)
+        services.checkin_record(actor=official, period_id=more.pk, temperature="38.1")
+    services.site_create(
+        actor=official, name="芙蓉招待所", kind="facility", region="430102", address="", rooms=5
+    )
+    services.contact_register(
+        actor=official,
+        case_id=case.pk,
+        person_id=resident_of("戊").pk,
+        contact_type="transport",
+        last_contact_on=dt.date(2020, 2, 8),
+    )
+    assert queries_of(lists) == few
