@@ -31,16 +31,26 @@ from fangyi.labs import models as labs_models
 from fangyi.labs import services as labs
 from fangyi.people.models import Person
 from fangyi.people.services import person_register
+from fangyi.quarantine import services as quarantine
+from fangyi.quarantine.models import Alert, CheckIn, Contact, ObservationPeriod, Site
 from fangyi.regions.models import Place, Region
+from fangyi.screening import services as screening
+from fangyi.screening.models import GridTask, RiskArea, ScreeningRun, TravelRecord
 from fangyi.surveillance import services as surveillance
 from fangyi.surveillance.models import Case, CaseEvent, Cluster, ResponseLevelPeriod
 
 API_PREFIX = "/api/v1"
 IN, OUT = "430102", "430103"
 VILLAGE = {IN: "430102001001", OUT: "430103002001"}
+# Where the residents screened and observed live: a second community of each county, so the people
+# routes still find one resident per scope in VILLAGE.
+NEIGHBOURHOOD = {IN: "430102001002", OUT: "430103002002"}
 ID_NUMBER = {IN: "430102198001010011", OUT: "43010319850202002X"}
 NAME = {IN: "芙蓉居民甲", OUT: "天心居民乙"}
 PLACE = {IN: "芙蓉区测试卡口", OUT: "天心区测试卡口"}
+SITE = {IN: "芙蓉区隔离酒店", OUT: "天心区隔离酒店"}
+# The risk area each scope's returnee came back from, and the district of it the records name.
+RISK_AREA = {IN: ("4201", "武汉市", "420106"), OUT: ("4202", "黄石市", "420202")}
 PASSWORD = "matrix-password"
 NO_ROLE, ANONYMOUS = "no_role", "anonymous"
 PRINCIPALS = [*Role.values, NO_ROLE, ANONYMOUS]
@@ -62,6 +72,12 @@ class World:
     # Per scope: the resident's declaration of an arrival from Hubei, an open appeal, an override
     # awaiting approval and one in force.
     healthpass: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Per scope: a risk area, a returnee from it found by an executed screening run of the county,
+    # and the returnee's open grid task.
+    screening: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Per scope: a resident under home observation (a check-in, an open alert of a missed one, a
+    # negative test so the period can be released), a close contact of the confirmed case, a site.
+    quarantine: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def region(self, scope: str) -> str:
         return IN if scope == "in" else OUT
@@ -201,6 +217,101 @@ def scan_payload(world: World, scope: str) -> dict[str, Any]:
     return {"id": str(uuid.uuid4()), "place_id": world.place[scope].pk, "token": "FY1:x", "temperature": 36.5}
 
 
+def travel_file(world: World, scope: str) -> dict[str, Any]:
+    content = (
+        f"id_number,area_code,at,source\n{ID_NUMBER[world.region(scope)]},420106,2020-01-20 08:30,rail\n"
+    )
+    upload = SimpleUploadedFile("travel.csv", content.encode(), content_type="text/csv")
+    return {"FILES": {"file": upload}}
+
+
+def screening_rule(ok: int, path: str, body: dict[str, Any] | None = None) -> Rule:
+    """Risk areas and travel records are the province's: screening.run held at a county is refused."""
+    return Rule(
+        ok,
+        lambda w, s: (path.format(id=w.screening[s]["risk_area"].pk), {"json": body} if body else {}),
+        need=("screening.run",),
+    )
+
+
+def run_rule(suffix: str = "") -> Rule:
+    return Rule(
+        200,
+        lambda w, s: (f"/screening/runs/{w.screening[s]['run'].pk}{suffix}", {}),
+        need=("screening.view",),
+        scope="object",
+        see="screening.view",
+    )
+
+
+def task_rule(ok: int, path: str, body: dict[str, Any] | None = None, *, verify: bool = False) -> Rule:
+    """Grid tasks are read by the officials who follow screening (view) and the grid workers who
+    visit (verify); only the latter record a visit."""
+    return Rule(
+        ok,
+        lambda w, s: (
+            path.format(id=w.screening[s]["task"].pk, region=w.region(s)),
+            {"json": body} if body else {},
+        ),
+        need=("screening.verify",) if verify else ("screening.view", "screening.verify"),
+        any_of=not verify,
+        scope="object",
+        see="screening.verify",
+    )
+
+
+def observation_rule(
+    path: str, capability: str = "quarantine.view", body: dict[str, Any] | None = None, ok: int = 200
+) -> Rule:
+    """A read or write of one observation period. The writes ask for their capability before they
+    look for the period, so a viewer without it is refused (403) in both scopes."""
+    return Rule(
+        ok,
+        lambda w, s: (path.format(id=w.quarantine[s]["period"].pk), {"json": body} if body else {}),
+        need=(capability,),
+        scope="object",
+        see=capability,
+    )
+
+
+def observation_payload(world: World, scope: str) -> dict[str, Any]:
+    return {
+        "person_id": str(world.person[scope].pk),
+        "kind": "home",
+        "source": "gate",
+        "last_exposure_on": (clock.today() - dt.timedelta(days=1)).isoformat(),
+    }
+
+
+def contact_payload(world: World, scope: str) -> dict[str, Any]:
+    """A household contact of the scope's unlinked case in its contact window (long past, so no
+    observation follows)."""
+    return {
+        "case_id": world.case(scope, "unlinked"),
+        "person_id": str(world.person[scope].pk),
+        "contact_type": "household",
+        "last_contact_on": "2020-01-21",
+    }
+
+
+def quarantine_rule(path: str) -> Rule:
+    """A read of one region, case or contact: outside the jurisdiction it is not found."""
+    return Rule(
+        200,
+        lambda w, s: (
+            path.format(
+                region=w.region(s),
+                case=w.case(s, "confirmed"),
+                contact=w.quarantine[s]["contact"].pk,
+            ),
+            {},
+        ),
+        need=("quarantine.view",),
+        scope="object",
+        see="quarantine.view",
+    )
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(200, lambda w, s: ("/health", {}), need=PUBLIC),
     ("POST", "/auth/token"): Rule(
@@ -232,7 +343,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
         see="places.view",
     ),
     ("GET", "/people"): Rule(
-        200, lambda w, s: (f"/people?region={w.region(s)}", {}), need=("people.view",), scope="list"
+        200, lambda w, s: (f"/people?region={VILLAGE[w.region(s)]}", {}), need=("people.view",), scope="list"
     ),
     ("POST", "/people"): Rule(
         201, lambda w, s: ("/people", {"json": person_payload(w, s)}), need=("people.manage",), scope="create"
@@ -428,6 +539,121 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/healthpass/appeals/{appeal_id}/decide"): healthpass_rule(
         "/healthpass/appeals/{id}/decide", "appeal", {"uphold": False, "response": "核实无误"}
     ),
+    ("GET", "/screening/runs"): Rule(200, lambda w, s: ("/screening/runs", {}), need=("screening.view",)),
+    ("POST", "/screening/runs"): Rule(
+        201,
+        lambda w, s: ("/screening/runs", {"json": {"region": w.region(s)}}),
+        need=("screening.run",),
+        scope="create",
+    ),
+    ("GET", "/screening/runs/{run_id}"): run_rule(),
+    ("GET", "/screening/runs/{run_id}/hits"): run_rule("/hits"),
+    ("GET", "/screening/risk-areas"): Rule(
+        200, lambda w, s: ("/screening/risk-areas", {}), need=("screening.view",)
+    ),
+    ("POST", "/screening/risk-areas"): screening_rule(
+        403, "/screening/risk-areas", {"area_code": "4203", "name": "十堰市", "starts_on": "2020-01-23"}
+    ),
+    ("POST", "/screening/risk-areas/{risk_area_id}/end"): screening_rule(
+        403, "/screening/risk-areas/{id}/end", {"ends_on": "2020-03-10"}
+    ),
+    ("POST", "/screening/imports"): Rule(
+        403, lambda w, s: ("/screening/imports", travel_file(w, s)), need=("screening.run",)
+    ),
+    ("GET", "/screening/tasks"): Rule(
+        200,
+        lambda w, s: (f"/screening/tasks?region={w.region(s)}", {}),
+        need=("screening.view", "screening.verify"),
+        any_of=True,
+        scope="list",
+    ),
+    ("GET", "/screening/tasks/{task_id}"): task_rule(200, "/screening/tasks/{id}"),
+    ("POST", "/screening/tasks/{task_id}/verify"): task_rule(
+        200, "/screening/tasks/{id}/verify", {"outcome": "false_match", "note": "同名误报"}, verify=True
+    ),
+    ("GET", "/screening/progress"): task_rule(200, "/screening/progress?region={region}"),
+    ("GET", "/quarantine/summary"): quarantine_rule("/quarantine/summary?region={region}"),
+    ("GET", "/quarantine/observations"): Rule(
+        200,
+        lambda w, s: (f"/quarantine/observations?region={w.region(s)}&status=active", {}),
+        need=("quarantine.view",),
+        scope="list",
+    ),
+    ("POST", "/quarantine/observations"): Rule(
+        201,
+        lambda w, s: ("/quarantine/observations", {"json": observation_payload(w, s)}),
+        need=("quarantine.manage",),
+        scope="create",
+    ),
+    ("GET", "/quarantine/observations/{period_id}"): observation_rule("/quarantine/observations/{id}"),
+    ("POST", "/quarantine/observations/{period_id}/release"): observation_rule(
+        "/quarantine/observations/{id}/release", "quarantine.manage", {"note": "期满核酸阴性"}
+    ),
+    ("POST", "/quarantine/observations/{period_id}/end"): observation_rule(
+        "/quarantine/observations/{id}/end", "quarantine.manage", {"status": "cancelled", "note": "误录"}
+    ),
+    ("POST", "/quarantine/observations/{period_id}/checkins"): observation_rule(
+        "/quarantine/observations/{id}/checkins", "quarantine.checkin", {"temperature": 36.6}, ok=201
+    ),
+    # The resident's own observation: the matrix's resident is linked to no resident, so it reads
+    # no period and has none to check in to (409).
+    ("GET", "/quarantine/me"): Rule(
+        200, lambda w, s: ("/quarantine/me", {}), need=("quarantine.own_checkin",)
+    ),
+    ("POST", "/quarantine/me/checkins"): Rule(
+        409,
+        lambda w, s: ("/quarantine/me/checkins", {"json": {"temperature": 36.6}}),
+        need=("quarantine.own_checkin",),
+    ),
+    # Alerts and sites take no region: each principal reads its own county's (secrets_of checks
+    # that the other county's stay out).
+    ("GET", "/quarantine/alerts"): Rule(
+        200, lambda w, s: ("/quarantine/alerts", {}), need=("quarantine.view",)
+    ),
+    ("POST", "/quarantine/alerts/{alert_id}/resolve"): Rule(
+        200,
+        lambda w, s: (
+            f"/quarantine/alerts/{w.quarantine[s]['alert'].pk}/resolve",
+            {"json": {"note": "已电话联系"}},
+        ),
+        need=("quarantine.manage", "quarantine.checkin"),
+        any_of=True,
+        scope="object",
+        see="quarantine.checkin",
+    ),
+    ("GET", "/quarantine/sites"): Rule(
+        200, lambda w, s: ("/quarantine/sites", {}), need=("quarantine.view",)
+    ),
+    ("POST", "/quarantine/sites"): Rule(
+        201,
+        lambda w, s: (
+            "/quarantine/sites",
+            {"json": {"name": "新隔离酒店", "kind": "hotel", "region": w.region(s), "rooms": 10}},
+        ),
+        need=("quarantine.manage",),
+        scope="create",
+    ),
+    ("POST", "/quarantine/sites/{site_id}"): Rule(
+        200,
+        lambda w, s: (f"/quarantine/sites/{w.quarantine[s]['site'].pk}", {"json": {"rooms": 30}}),
+        need=("quarantine.manage",),
+        scope="object",
+        see="quarantine.manage",
+    ),
+    ("GET", "/quarantine/contacts"): Rule(
+        200,
+        lambda w, s: (f"/quarantine/contacts?case_id={w.case(s, 'confirmed')}", {}),
+        need=("quarantine.view",),
+        scope="list",
+    ),
+    ("POST", "/quarantine/contacts"): Rule(
+        201,
+        lambda w, s: ("/quarantine/contacts", {"json": contact_payload(w, s)}),
+        need=("quarantine.trace",),
+        scope="create",
+    ),
+    ("GET", "/quarantine/contacts/{contact_id}"): quarantine_rule("/quarantine/contacts/{contact}"),
+    ("GET", "/quarantine/graph"): quarantine_rule("/quarantine/graph?case_id={case}"),
 }
 
 
@@ -585,8 +811,7 @@ def labs_objects(person: Person, place: Place, new_id_number: Callable[..., str]
     referral = labs.referral_open(
         actor=None, person_id=stopped.pk, source="gate", reason="卡口测温异常", place_id=place.pk
     )
-    lab, _created = User.objects.get_or_create(username="matrix-lab-fixture")
-    RoleAssignment.objects.get_or_create(user=lab, role=Role.LAB_STAFF, region_id="43")
+    lab = _user_with_role("matrix-lab-fixture", Role.LAB_STAFF, "43")
     result = labs.result_report(
         actor=lab, person_id=person.pk, result="negative", sampled_on=dt.date(2020, 1, 24), lab="湘雅"
     )
@@ -616,6 +841,95 @@ def healthpass_objects(person: Person, region: str) -> dict[str, Any]:
     return {"declaration": declaration, "appeal": appeal, "pending": pending, "active": active}
 
 
+SCREENING_NOON = dt.datetime(2020, 1, 31, 4, tzinfo=dt.UTC)  # 12:00 in Shanghai
+OBSERVED_ON = dt.date(2020, 2, 10)
+
+
+def _user_with_role(username: str, role: str, region: str) -> User:
+    user, created = User.objects.get_or_create(username=username)
+    if created:
+        RoleAssignment.objects.create(user=user, role=role, region_id=region)
+    return user
+
+
+def screening_objects(region: str, new_id_number: Callable[..., str]) -> dict[str, Any]:
+    """On 2020-01-31 the province lists a risk area, imports a travel record of a resident of the
+    scope's county seen there on 2020-01-20, and screens the county (on DuckDB, here and now): the
+    returnee is its one hit, with an open grid task."""
+    province = _user_with_role("matrix-province", Role.PROVINCIAL_COMMAND, "43")
+    area_code, area_name, district = RISK_AREA[region]
+    number = new_id_number(region, "19900303")
+    with clock.frozen_at(SCREENING_NOON):
+        area = screening.risk_area_create(
+            actor=province, area_code=area_code, name=area_name, starts_on=dt.date(2020, 1, 10)
+        )
+        returnee = person_register(
+            actor=None, name=f"{NAME[region]}返乡", id_number=number, home_region=NEIGHBOURHOOD[region]
+        )
+        content = f"id_number,area_code,at,source\n{number},{district},2020-01-20 08:30,rail\n"
+        job = screening.travel_import_job(file_name="travel.csv", data=content.encode())
+        imported = screening.travel_import_run(job_id=job.pk)
+        assert imported is not None and imported.result["imported"] == 1, imported and imported.result
+        run = screening.screening_run_create(actor=None, region=region, backend="duckdb")
+        run = screening.screening_run_execute(run_id=run.pk)
+    task = GridTask.objects.get(run=run)
+    return {"risk_area": area, "returnee": returnee, "run": run, "task": task}
+
+
+def quarantine_objects(region: str, case: Case, new_id_number: Callable[..., str]) -> dict[str, Any]:
+    """On 2020-02-10 a resident of the scope's county, exposed the day before, is placed under home
+    observation, checks in that morning and misses the afternoon (an open alert); they are then
+    traced as a close contact of the scope's confirmed case (an exposure long before, so the period
+    stays as it is). A negative test sampled two days before the due date lets the period be
+    released now. And a hotel for centralised observation."""
+    official = _user_with_role(f"matrix-q-{region}", Role.COUNTY_OFFICIAL, region)
+    observed = person_register(
+        actor=None,
+        name=f"{NAME[region]}观察",
+        id_number=new_id_number(region, "19950505"),
+        home_region=NEIGHBOURHOOD[region],
+    )
+    morning = dt.datetime.combine(OBSERVED_ON, dt.time(9, 30), tzinfo=clock.SHANGHAI)
+    with clock.frozen_at(morning):
+        period = quarantine.observation_start(
+            actor=official,
+            person_id=observed.pk,
+            kind="home",
+            source="gate",
+            last_exposure_on=OBSERVED_ON - dt.timedelta(days=1),
+        )
+        checkin = quarantine.checkin_record(actor=official, period_id=period.pk, temperature="36.6")
+        contact = quarantine.contact_register(
+            actor=official,
+            case_id=case.pk,
+            person_id=observed.pk,
+            contact_type="shared_meal",
+            last_contact_on=dt.date(2020, 1, 21),
+        )
+        site = quarantine.site_create(
+            actor=official, name=SITE[region], kind="hotel", region=region, address="", rooms=20
+        )
+    evening = dt.datetime.combine(OBSERVED_ON, dt.time(20, 30), tzinfo=clock.SHANGHAI)
+    quarantine.alerts_raise_missed(now=evening)
+    alert = Alert.objects.get(period=period)
+    lab = _user_with_role("matrix-lab-fixture", Role.LAB_STAFF, "43")
+    labs.result_report(
+        actor=lab,
+        person_id=observed.pk,
+        result="negative",
+        sampled_on=period.due_on - dt.timedelta(days=2),
+        lab="湘雅",
+    )
+    return {
+        "observed": observed,
+        "period": period,
+        "checkin": checkin,
+        "contact": contact,
+        "site": site,
+        "alert": alert,
+    }
+
+
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -635,7 +949,7 @@ def matrix_objects(django_db_setup, django_db_blocker, module_id_number) -> dict
 
 
 def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
-    person, place, job, cases, labs_found, health = {}, {}, {}, {}, {}, {}
+    person, place, job, cases, labs_found, health, screened, observed = {}, {}, {}, {}, {}, {}, {}, {}
     for scope, region in (("in", IN), ("out", OUT)):
         person[scope] = person_register(
             actor=None,
@@ -651,6 +965,8 @@ def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
         cases[scope] = surveillance_objects(person[scope], region, new_id_number)
         labs_found[scope] = labs_objects(person[scope], place[scope], new_id_number)
         health[scope] = healthpass_objects(person[scope], region)
+        screened[scope] = screening_objects(region, new_id_number)
+        observed[scope] = quarantine_objects(region, cases[scope]["confirmed"], new_id_number)
     User.objects.create_user(username="matrix-login", password=PASSWORD)
     return {
         "person": person,
@@ -659,6 +975,8 @@ def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
         "cases": cases,
         "labs": labs_found,
         "healthpass": health,
+        "screening": screened,
+        "quarantine": observed,
     }
 
 
@@ -699,12 +1017,22 @@ def snapshot() -> tuple[int, ...]:
         healthpass_models.HealthDeclaration.objects.filter(verified_at__isnull=False).count(),
         tuple(healthpass_models.ColourOverride.objects.order_by("pk").values_list("status", flat=True)),
         tuple(healthpass_models.Appeal.objects.order_by("pk").values_list("status", flat=True)),
+        tuple(ScreeningRun.objects.order_by("pk").values_list("status", flat=True)),
+        tuple(RiskArea.objects.order_by("pk").values_list("area_code", "starts_on", "ends_on")),
+        TravelRecord.objects.count(),
+        tuple(GridTask.objects.order_by("pk").values_list("status", "outcome", "observation_id")),
+        tuple(ObservationPeriod.objects.order_by("pk").values_list("status", "due_on", "ended_on")),
+        CheckIn.objects.count(),
+        tuple(Alert.objects.order_by("pk").values_list("resolved_at", flat=True)),
+        tuple(Site.objects.order_by("pk").values_list("name", "rooms", "active")),
+        Contact.objects.count(),
     )
 
 
 def secrets_of(world: World, scope: str) -> list[str]:
     person, place = world.person[scope], world.place[scope]
     cases = world.cases.get(scope, {})
+    screened, observed = world.screening.get(scope, {}), world.quarantine.get(scope, {})
     return [
         person.name,
         person.id_number_masked,
@@ -720,6 +1048,15 @@ def secrets_of(world: World, scope: str) -> list[str]:
         ),
         *([world.labs[scope]["stopped"].name] if "stopped" in world.labs.get(scope, {}) else []),
         *(str(found.pk) for found in world.healthpass.get(scope, {}).values()),
+        *(
+            secret
+            for resident in (screened.get("returnee"), observed.get("observed"))
+            if resident is not None
+            for secret in (resident.name, resident.id_number_masked, str(resident.pk))
+        ),
+        *(str(screened[key].pk) for key in ("run", "task") if key in screened),
+        *(str(observed[key].pk) for key in ("period", "contact") if key in observed),
+        *([observed["site"].name] if "site" in observed else []),
     ]
 
 
