@@ -137,7 +137,7 @@ def run(
     hits_expression = expressions(records, residents, risk_areas, start=start, end=end)
     if hits_expression is None:
         return Result(HITS_SCHEMA.empty_table(), TALLIES_SCHEMA.empty_table())
-    backend = hits_expression._find_backend()
+    backend = ibis.get_backend(hits_expression)
     hits = normalised(backend.to_pyarrow(hits_expression), HITS_SCHEMA, ["person_id"])
     tallies = backend.to_pyarrow(tallies_expression(table(backend, hits, f"hits_{uuid.uuid4().hex}")))
     return Result(hits, normalised(tallies, TALLIES_SCHEMA, ["level", "code"]))
