@@ -9,5 +9,10 @@ class QuarantineConfig(AppConfig):
 
     def ready(self) -> None:
         from fangyi.quarantine.handlers import connect
+        from fangyi.quarantine.selectors import under_observation_count
+        from fangyi.surveillance.supplements import supplement_register
 
         connect()
+        supplement_register(
+            key="under_observation", label=_("Under medical observation"), provide=under_observation_count
+        )

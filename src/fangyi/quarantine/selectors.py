@@ -102,6 +102,13 @@ def _active_on(day: dt.date) -> Q:
     )
 
 
+def under_observation_count(region_path: str, day: dt.date) -> int:
+    """Residents of the region under observation on `day`: the daily report's figure."""
+    return (
+        ObservationPeriod.objects.filter(region__code__startswith=region_path).filter(_active_on(day)).count()
+    )
+
+
 def summary(region_path: str, day: dt.date) -> dict[str, Any]:
     """Observation figures of a region on `day`: residents under observation (all and by kind),
     released that day, missed check-ins still open, and fevers reported that day."""

@@ -369,6 +369,7 @@ def summary(request: HttpRequest, filters: Query[SummaryFilter]) -> SummaryOut:
         risk_level_label=risk.level_label if risk else None,
         risk_reason=risk.reason if risk else None,
         response_level=found.response.level if found.response else None,
+        supplements={figure.key: figure.value for figure in found.supplements},
     )
 
 

@@ -217,6 +217,9 @@ class SummaryOut(DayOut):
     risk_level_label: str | None
     risk_reason: str | None
     response_level: str | None = Field(description="the province's emergency response: I, II, III, ended")
+    supplements: dict[str, int] = Field(
+        description="figures other modules add to the day's report, e.g. under_observation"
+    )
 
 
 # Risk and response levels ------------------------------------------------------------------------

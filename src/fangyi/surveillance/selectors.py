@@ -33,6 +33,7 @@ from fangyi.surveillance.models import (
     SeverityChange,
 )
 from fangyi.surveillance.reports import FLOWS, STOCKS
+from fangyi.surveillance.supplements import SupplementFigure, supplements_on
 
 
 def case_list(
@@ -374,6 +375,7 @@ class RegionSummary:
     risk: risk.Assessment | None
     response: ResponseLevelPeriod | None
     clearance_date: dt.date | None
+    supplements: list[SupplementFigure]
 
 
 def region_summary(*, actor: Actor, code: str, date: dt.date | None = None) -> RegionSummary:
@@ -387,6 +389,7 @@ def region_summary(*, actor: Actor, code: str, date: dt.date | None = None) -> R
         risk=risk.level_on(county=region, date=day) if is_county(region) else None,
         response=response_level_on(date=day),
         clearance_date=clearance_date(region=region),
+        supplements=supplements_on(region_path=region.code, date=day),
     )
 
 

@@ -67,6 +67,7 @@ from fangyi.surveillance.selectors import (
     response_level_timeline,
     risk_levels_under,
 )
+from fangyi.surveillance.supplements import supplements_on
 
 CAPABILITY = "reports.view"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -331,6 +332,7 @@ class Dashboard:
                 "cure_rate": _percent(figures.cure_rate),
                 "case_fatality": _percent(figures.case_fatality),
                 "clearance": self.clearance,
+                "supplements": supplements_on(region_path=region.code, date=self.selected),
                 "rt_today": self.rt_today,
                 "risk": self.risk.get(region.code) if region.level == Level.COUNTY else None,
                 "risk_summary": self.risk_summary(),
