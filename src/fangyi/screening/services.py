@@ -468,7 +468,7 @@ def screening_run_start(
     return run
 
 
-STAGES = 5
+STAGES = 4
 
 
 def screening_run_execute(*, run_id: Any, progress: Progress | None = None) -> ScreeningRun:
@@ -495,10 +495,9 @@ def screening_run_execute(*, run_id: Any, progress: Progress | None = None) -> S
         inputs = _inputs(run)
         stage(2, gettext("Screening on %(engine)s") % {"engine": run.backend})
         result = _screen(run, inputs)
-        stage(3, gettext("Storing screened residents and tallies"))
-        with transaction.atomic():
+        stage(3, gettext("Storing screened residents and tallies, creating grid tasks"))
+        with transaction.atomic():  # all stored or none: progress inside would not show until commit
             _store(run, result)
-            stage(4, gettext("Creating grid tasks"))
             created, existing = grid_tasks_create(run=run)
             counts = {
                 "records_scanned": inputs.records.num_rows,
