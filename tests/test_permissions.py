@@ -597,13 +597,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     # The resident's own observation: the matrix's resident is linked to no resident, so it reads
     # no period and has none to check in to (409).
-    ("GET", "/quarantine/me"): Rule(
-        200, lambda w, s: ("/quarantine/me", {}), need=("quarantine.own_checkin",)
-    ),
+    # The resident's own observation: no principal of the matrix is linked to a resident.
+    ("GET", "/quarantine/me"): Rule(403, lambda w, s: ("/quarantine/me", {}), code="quarantine.no_resident"),
     ("POST", "/quarantine/me/checkins"): Rule(
-        409,
+        403,
         lambda w, s: ("/quarantine/me/checkins", {"json": {"temperature": 36.6}}),
-        need=("quarantine.own_checkin",),
+        code="quarantine.no_resident",
     ),
     # Alerts and sites take no region: each principal reads its own county's (secrets_of checks
     # that the other county's stay out).

@@ -529,3 +529,9 @@ def test_lists_take_the_same_number_of_queries_for_more_rows(call, official, res
         last_contact_on=dt.date(2020, 2, 8),
     )
     assert queries_of(lists) == few
+
+
+def test_a_login_linked_to_no_resident_has_no_observation(call, make_user):
+    unlinked = make_user(Role.RESIDENT, VILLAGE, username="nobody-linked")
+    refused(call("GET", "/me", unlinked), 403, "quarantine.no_resident")
+    refused(call("POST", "/me/checkins", unlinked, json={"temperature": 36.4}), 403, "quarantine.no_resident")

@@ -66,3 +66,11 @@ def not_under_observation() -> QuarantineError:
 
 def cluster_not_found() -> NotFound:
     return NotFound("cluster.not_found", _("No such cluster."))
+
+
+def not_a_resident() -> QuarantineError:
+    return QuarantineError(
+        "quarantine.no_resident",
+        _("This login is not linked to a resident, so it has no observation to check in for."),
+        status=403,
+    )

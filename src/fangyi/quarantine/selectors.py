@@ -25,6 +25,7 @@ from fangyi.quarantine.errors import (
     cluster_not_found,
     contact_not_found,
     invalid,
+    not_a_resident,
     observation_not_found,
     site_not_found,
 )
@@ -201,12 +202,14 @@ def observation_get(*, actor: Actor, period_id: Any) -> ObservationPeriod:
         raise observation_not_found() from None
 
 
-def own_observation(*, actor: Actor) -> tuple[Person | None, ObservationPeriod | None]:
+def own_observation(*, actor: Actor) -> tuple[Person, ObservationPeriod | None]:
     """The signed-in resident and their active observation period with its check-ins (latest
-    first); None for a login linked to no resident, or a resident not under observation."""
+    first; None when not under observation). A login linked to no resident is refused (403)."""
+    person = Person.objects.filter(user_id=actor.pk).first() if actor.pk is not None else None
+    if person is None:
+        raise not_a_resident()
     require(actor, OWN_CHECKIN)
-    person = Person.objects.filter(user_id=actor.pk).first()
-    period = checkin_own_period(person) if person is not None else None
+    period = checkin_own_period(person)
     if period is not None:
         period.recent_checkins = list(period.checkins.order_by("-date", "-slot"))  # type: ignore[attr-defined]
     return person, period
