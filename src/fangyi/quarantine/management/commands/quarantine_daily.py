@@ -1,4 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangyi.quarantine.tasks import alerts_raise_missed_task
 
@@ -16,7 +18,14 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         if options["now"]:
             raised = alerts_raise_missed_task.call()
-            self.stdout.write(f"{raised} missed check-in alerts raised")
+            self.stdout.write(
+                ngettext(
+                    "%(count)d missed check-in alert raised.",
+                    "%(count)d missed check-in alerts raised.",
+                    raised,
+                )
+                % {"count": raised}
+            )
             return
         alerts_raise_missed_task.enqueue()
-        self.stdout.write("queued the missed check-in alerts for the worker")
+        self.stdout.write(_("The missed check-in alerts are queued for the worker."))
