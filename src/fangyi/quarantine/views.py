@@ -8,6 +8,7 @@ the selectors (anything outside the jurisdiction is not found) and writes throug
 whose refusals are shown next to the field.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -231,25 +232,47 @@ def _checked_in_message(request: HttpRequest, checkin: CheckIn) -> None:
         messages.success(request, _("%(temperature)s °C is recorded.") % {"temperature": checkin.temperature})
 
 
+def _period_closed(
+    request: HttpRequest,
+    period_id: str,
+    key: str,
+    form_class: type[forms.Form],
+    close: Callable[[Actor, ObservationPeriod, dict[str, Any]], str],
+) -> HttpResponse:
+    """Release or end a period from its page (`close` does it and says what it did); a refusal
+    shows the page again with the reason on the form."""
+    actor = page_actor(request)
+    period = selectors.observation_get(actor=actor, period_id=period_id)  # outside: 404 before 403
+    require(actor, MANAGE)
+    form = form_class(request.POST, auto_id=f"id_{key}_%s")
+    status = 400
+    if form.is_valid():
+        try:
+            done = close(actor, period, form.cleaned_data)
+        except DomainError as exc:
+            status = _refused(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("quarantine:observation_detail", period_id=period.pk)
+    return _observation_page(request, actor, period.pk, forms_given={key: form}, status=status)
+
+
+def _release(actor: Actor, period: ObservationPeriod, data: dict[str, Any]) -> str:
+    services.observation_release(actor=actor, period_id=period.pk, note=data["note"])
+    return _("The resident is released from observation.")
+
+
+def _end(actor: Actor, period: ObservationPeriod, data: dict[str, Any]) -> str:
+    ended = services.observation_end(actor=actor, period_id=period.pk, **data)
+    return _("The observation is ended: %(status)s.") % {"status": ended.get_status_display()}
+
+
 @login_required
 @require_POST
 @domain_error_pages
 def observation_release_view(request: HttpRequest, period_id: str) -> HttpResponse:
     """Release a resident; when the rule's conditions do not hold, the page says which."""
-    actor = page_actor(request)
-    period = selectors.observation_get(actor=actor, period_id=period_id)
-    require(actor, MANAGE)
-    form = ReleaseForm(request.POST, auto_id="id_release_%s")
-    status = 400
-    if form.is_valid():
-        try:
-            services.observation_release(actor=actor, period_id=period.pk, note=form.cleaned_data["note"])
-        except DomainError as exc:
-            status = _refused(form, exc)
-        else:
-            messages.success(request, _("The resident is released from observation."))
-            return redirect("quarantine:observation_detail", period_id=period.pk)
-    return _observation_page(request, actor, period.pk, forms_given={"release": form}, status=status)
+    return _period_closed(request, period_id, "release", ReleaseForm, _release)
 
 
 @login_required
@@ -257,22 +280,7 @@ def observation_release_view(request: HttpRequest, period_id: str) -> HttpRespon
 @domain_error_pages
 def observation_end_view(request: HttpRequest, period_id: str) -> HttpResponse:
     """End a period otherwise: the resident became a case, or it was entered in error."""
-    actor = page_actor(request)
-    period = selectors.observation_get(actor=actor, period_id=period_id)
-    require(actor, MANAGE)
-    form = EndForm(request.POST, auto_id="id_end_%s")
-    status = 400
-    if form.is_valid():
-        try:
-            ended = services.observation_end(actor=actor, period_id=period.pk, **form.cleaned_data)
-        except DomainError as exc:
-            status = _refused(form, exc)
-        else:
-            messages.success(
-                request, _("The observation is ended: %(status)s.") % {"status": ended.get_status_display()}
-            )
-            return redirect("quarantine:observation_detail", period_id=period.pk)
-    return _observation_page(request, actor, period.pk, forms_given={"end": form}, status=status)
+    return _period_closed(request, period_id, "end", EndForm, _end)
 
 
 # Alerts ------------------------------------------------------------------------------------------
