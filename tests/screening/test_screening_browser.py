@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from playwright.sync_api import expect
-from test_screening_api import NOW, SEEN, VILLAGE, make_run
+from tests.screening.finished_runs import NOW, SEEN, VILLAGE, make_run
 
 from fangyi.accounts.choices import Role
 from fangyi.accounts.models import RoleAssignment, User

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from test_screening_api import NEIGHBOUR_VILLAGE, NOW, build_world, make_run
+from tests.screening.finished_runs import NEIGHBOUR_VILLAGE, NOW, build_world, make_run
 
 from fangyi.core import clock
 from fangyi.core.models import Job
@@ -22,6 +22,9 @@ def world(db, make_user, new_id_number):
 
 @pytest.fixture
 def browse(client):
+    """The pages in English, whose strings the assertions quote (Chinese is the default)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
     def as_user(user):
         client.force_login(user)
         return client
