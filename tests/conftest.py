@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from ninja.testing import TestClient
 
 from fangyi.accounts.choices import Role
@@ -27,8 +28,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         regions_load()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request in another language leaves it active in the thread: every test starts in the default."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
-def make_user(db):
+def make_user(db, fast_passwords):
+    """make(role, region, username=...): a user holding one role (users made here hash cheaply)."""
     counter = iter(range(1, 10_000))
 
     def make(role: str | None = None, region: str = "43", *, superuser: bool = False, **extra) -> User:
