@@ -3,6 +3,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from fangyi.core.models import AuditEvent
 from fangyi.people.models import Person
@@ -47,10 +48,24 @@ def test_a_smaller_scale_gives_a_smaller_line_list():
     assert len(plan) == 102
 
 
+@pytest.fixture(scope="module")
+def replay_once(django_db_setup, django_db_blocker):
+    """The replay (it takes several seconds), played once for the module inside a transaction
+    rolled back after its last test; each test runs in a savepoint of it (its `db` fixture)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("replay_hunan_2020", stderr=io.StringIO(), stdout=io.StringIO())
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def replayed(db):
-    """The replay, rolled back after the test like every other write (it takes a few seconds)."""
-    call_command("replay_hunan_2020", stderr=io.StringIO(), stdout=io.StringIO())
+def replayed(db, replay_once):
+    """The replayed line list; what a test writes on top of it is rolled back after the test."""
 
 
 @pytest.mark.django_db
