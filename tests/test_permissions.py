@@ -741,7 +741,12 @@ def test_the_role_table_gives_sensitive_capabilities_to_officials_only():
         "county_official",
         "clinic_staff",
     }
-    assert holders("labs.results") == {"clinic_staff", "lab_staff"}
+    assert holders("labs.results") == {"clinic_staff", "lab_staff", "hospital_staff"}
+    assert holders("labs.clinic") == {"clinic_staff"}
+    officials = {"provincial_command", "prefecture_official", "county_official"}
+    assert holders("labs.manage") == holders("hospitals.manage") == officials
+    assert holders("hospitals.treat") == {"hospital_staff"}
+    assert holders("hospitals.consult") == {"expert"}
     assert {role for role in Role.values if not capabilities(role)} == {"employer", "merchant"}
     assert holders("screening.run") == {"provincial_command", "prefecture_official", "county_official"}
     assert holders("screening.verify") == {

@@ -12,6 +12,7 @@ from fangyi.accounts.auth import API_AUTH
 from fangyi.core.api import router as jobs_router
 from fangyi.core.errors import DomainError
 from fangyi.healthpass.api import router as healthpass_router
+from fangyi.hospitals.api import router as hospitals_router
 from fangyi.labs.api import router as labs_router
 from fangyi.people.api import router as people_router
 from fangyi.quarantine.api import router as quarantine_router
@@ -43,6 +44,7 @@ api.add_router("/jobs", jobs_router)
 api.add_router("/surveillance", surveillance_router)
 api.add_router("/healthpass", healthpass_router)
 api.add_router("/labs", labs_router)
+api.add_router("/hospitals", hospitals_router)
 api.add_router("/screening", screening_router)
 api.add_router("/quarantine", quarantine_router)
 

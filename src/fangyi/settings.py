@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "fangyi.people",
     "fangyi.surveillance",
     "fangyi.labs",
+    "fangyi.hospitals",
     "fangyi.quarantine",
     "fangyi.screening",
     "fangyi.healthpass",
@@ -211,3 +212,11 @@ FANGYI_SCREENING_BACKEND = os.environ.get("FANGYI_SCREENING_BACKEND", "duckdb")
 FANGYI_SPARK_MASTER = os.environ.get("FANGYI_SPARK_MASTER", "local[2]")
 FANGYI_SCREENING_LOOKBACK_DAYS = env_int("FANGYI_SCREENING_LOOKBACK_DAYS", 14)
 FANGYI_GRID_TASK_HOURS = env_int("FANGYI_GRID_TASK_HOURS", 24)
+
+# Testing and treatment: the pool sizes a collection point may use (5:1, 10:1), and the discharge
+# criteria of designated hospitals (this many negative tests in a row, each at least so many hours
+# after the one before, and no fever for so many days).
+FANGYI_POOL_SIZES = [int(size) for size in env_list("FANGYI_POOL_SIZES", "5,10")]
+FANGYI_DISCHARGE_NEGATIVE_TESTS = env_int("FANGYI_DISCHARGE_NEGATIVE_TESTS", 2)
+FANGYI_DISCHARGE_HOURS_APART = env_int("FANGYI_DISCHARGE_HOURS_APART", 24)
+FANGYI_DISCHARGE_AFEBRILE_DAYS = env_int("FANGYI_DISCHARGE_AFEBRILE_DAYS", 3)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/", include("fangyi.people.urls")),
     path("surveillance/", include("fangyi.surveillance.urls")),
     path("labs/", include("fangyi.labs.urls")),
+    path("hospitals/", include("fangyi.hospitals.urls")),
     path("screening/", include("fangyi.screening.urls")),
     path("quarantine/", include("fangyi.quarantine.urls")),
     path("healthpass/gate/", include("fangyi.healthpass.gate_urls")),

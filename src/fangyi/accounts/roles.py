@@ -16,6 +16,8 @@ OFFICIAL = {
     "healthpass.view",
     "screening.view",
     "quarantine.view",
+    "labs.view",
+    "hospitals.view",
 }
 # Officials who work colour overrides and appeals, follow up fever referrals, run screenings and
 # manage observation and contact tracing in their area.
@@ -28,16 +30,27 @@ MANAGING = {
     "quarantine.checkin",
     "quarantine.trace",
 }
-CLINICAL = {"places.view", "people.view", "cases.view", "cases.report", "reports.view", "quarantine.view"}
+# Officials who set up labs, designated hospitals and bed capacity, and the expert groups.
+SETTING_UP = {"labs.manage", "hospitals.manage"}
+CLINICAL = {
+    "places.view",
+    "people.view",
+    "cases.view",
+    "cases.report",
+    "reports.view",
+    "quarantine.view",
+    "labs.view",
+    "hospitals.view",
+}
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PROVINCIAL_COMMAND: frozenset(
-        OFFICIAL | MANAGING | {"people.reveal", "places.manage", "response.manage"}
+        OFFICIAL | MANAGING | SETTING_UP | {"people.reveal", "places.manage", "response.manage"}
     ),
     Role.PREFECTURE_OFFICIAL: frozenset(
-        OFFICIAL | MANAGING | {"people.reveal", "people.manage", "places.manage", "cases.report"}
+        OFFICIAL | MANAGING | SETTING_UP | {"people.reveal", "people.manage", "places.manage", "cases.report"}
     ),
     Role.COUNTY_OFFICIAL: frozenset(
-        OFFICIAL | MANAGING | {"people.reveal", "people.manage", "places.manage", "cases.report"}
+        OFFICIAL | MANAGING | SETTING_UP | {"people.reveal", "people.manage", "places.manage", "cases.report"}
     ),
     Role.TOWNSHIP_OFFICIAL: frozenset(
         OFFICIAL
@@ -65,10 +78,19 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.CHECKPOINT_STAFF: frozenset({"places.view", "healthpass.scan"}),
-    Role.CLINIC_STAFF: frozenset(CLINICAL | {"labs.referrals", "labs.results", "quarantine.trace"}),
-    Role.LAB_STAFF: frozenset({"places.view", "people.view", "cases.view", "reports.view", "labs.results"}),
-    Role.HOSPITAL_STAFF: frozenset(CLINICAL),
-    Role.EXPERT: frozenset({"places.view", "cases.view", "reports.view"}),
+    # Fever-clinic staff triage visitors and take samples; lab staff receive samples and report.
+    Role.CLINIC_STAFF: frozenset(
+        CLINICAL | {"labs.referrals", "labs.clinic", "labs.results", "quarantine.trace"}
+    ),
+    Role.LAB_STAFF: frozenset(
+        {"places.view", "people.view", "cases.view", "reports.view", "labs.view", "labs.results"}
+    ),
+    # Hospital staff admit and treat cases, transfer them and ask the experts for a consultation.
+    Role.HOSPITAL_STAFF: frozenset(CLINICAL | {"labs.results", "hospitals.treat"}),
+    # An expert reads the patients of the consultations they are invited to and gives an opinion.
+    Role.EXPERT: frozenset(
+        {"places.view", "cases.view", "reports.view", "hospitals.view", "hospitals.consult"}
+    ),
     Role.SUPPLY_OFFICER: frozenset({"places.view"}),
     Role.ENTERPRISE_LIAISON: frozenset({"places.view", "healthpass.scan"}),
     Role.EMPLOYER: frozenset(),
