@@ -66,7 +66,8 @@ class Admission(models.Model):
     transfer (a transfer ends this stay and starts one elsewhere)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="+")
+    # Cascade: a case is deleted only when a replay of 2020 replaces its synthetic cases.
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
     hospital = models.ForeignKey(
         Hospital, verbose_name=_("hospital"), on_delete=models.PROTECT, related_name="admissions"
@@ -85,7 +86,7 @@ class Admission(models.Model):
         verbose_name=_("transferred from"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="transferred_to",
     )
     transfer_reason = models.CharField(_("transfer reason"), max_length=256, blank=True)
@@ -268,7 +269,7 @@ class Consultation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     admission = models.ForeignKey(
-        Admission, verbose_name=_("admission"), on_delete=models.PROTECT, related_name="consultations"
+        Admission, verbose_name=_("admission"), on_delete=models.CASCADE, related_name="consultations"
     )
     county = models.ForeignKey(Region, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+")
     question = models.CharField(_("question for the experts"), max_length=1024)
@@ -329,7 +330,7 @@ class Opinion(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     consultation = models.ForeignKey(
-        Consultation, verbose_name=_("consultation"), on_delete=models.PROTECT, related_name="opinions"
+        Consultation, verbose_name=_("consultation"), on_delete=models.CASCADE, related_name="opinions"
     )
     expert = models.ForeignKey(
         Expert, verbose_name=_("expert"), on_delete=models.PROTECT, related_name="opinions"
