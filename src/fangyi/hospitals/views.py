@@ -71,11 +71,12 @@ def _choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> Non
 
 def _refused(form: forms.Form, exc: DomainError, by_code: dict[str, str] | None = None) -> int:
     """Show a service's refusal on the form and answer its status; not-found and not-allowed
-    refusals go through as error pages."""
-    if exc.status in (403, 404):
+    refusals go through as error pages, except a region code typed in the form."""
+    typed_region = exc.code.startswith("region.")
+    if exc.status == 403 or (exc.status == 404 and not typed_region):
         raise exc
     add_domain_error(form, exc, by_code)
-    return exc.status
+    return 400 if typed_region else exc.status
 
 
 def _labelled(summary: dict[str, Any]) -> dict[str, Any]:
