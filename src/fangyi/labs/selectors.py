@@ -146,7 +146,7 @@ def lab_summary(*, actor: Actor, region: str, date: dt.date | None = None) -> di
     reported and positive, the median turnaround and the share reported the same day; and the
     labs of the region with their capacity and backlog. Every figure is a database aggregate."""
     path = _summary_region(actor, region)
-    samples = Sample.objects.filter(kind=SampleKind.INDIVIDUAL, county_id__startswith=path)
+    samples = Sample.objects.filter(kind=SampleKind.INDIVIDUAL, county__code__startswith=path)
     if date is not None:
         start, end = _day_bounds(date)
         samples = samples.filter(collected_at__gte=start, collected_at__lt=end)
@@ -164,7 +164,7 @@ def lab_summary(*, actor: Actor, region: str, date: dt.date | None = None) -> di
     today_start, today_end = _day_bounds(date or clock.today())
     waiting = Q(samples__status__in=[SampleStatus.SHIPPED, SampleStatus.RECEIVED])
     labs = (
-        Laboratory.objects.filter(place__region_id__startswith=path)
+        Laboratory.objects.filter(place__region__code__startswith=path)
         .select_related("place")
         .annotate(
             received_today=Count(
@@ -199,7 +199,7 @@ def lab_summary(*, actor: Actor, region: str, date: dt.date | None = None) -> di
         "median_turnaround_hours": round(median / 60, 2) if median is not None else None,
         "reported_same_day_rate": _rate(totals["same_day"], totals["reported_total"]),
         "backlog": sum(row["backlog"] for row in lab_rows),
-        "daily_capacity": Laboratory.objects.filter(place__region_id__startswith=path).aggregate(
+        "daily_capacity": Laboratory.objects.filter(place__region__code__startswith=path).aggregate(
             total=Sum("daily_capacity")
         )["total"]
         or 0,
@@ -227,7 +227,7 @@ def positivity_by_day(*, actor: Actor, region: str, start: dt.date, end: dt.date
     rows = (
         Sample.objects.filter(
             kind=SampleKind.INDIVIDUAL,
-            county_id__startswith=path,
+            county__code__startswith=path,
             reported_at__gte=first,
             reported_at__lt=last,
         )
@@ -312,7 +312,7 @@ def laboratory_list(*, actor: Actor, region: str | None = None) -> list[Laborato
         _any_scope(actor, (VIEW, CLINIC, RESULTS, MANAGE), "region__code"), kind=PlaceKind.LAB
     )
     if region:
-        places = places.filter(region_id__startswith=region_path(region))
+        places = places.filter(region__code__startswith=region_path(region))
     places = places.order_by("region_id", "name")
     capacity = dict(Laboratory.objects.filter(place__in=places).values_list("place_id", "daily_capacity"))
     labs = []
