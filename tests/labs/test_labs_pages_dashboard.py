@@ -67,7 +67,7 @@ def test_the_dashboard_shows_the_figures_the_chart_and_the_labs(official, report
     response = signed_in(official).get(DASHBOARD)
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-kpi="samples">2<' in html
+    assert "<h1>Testing · 芙蓉区</h1>" in html and 'data-kpi="samples">2<' in html
     assert 'data-kpi="positive_rate">50.0%<' in html
     assert 'data-kpi="same_day">100.0%<' in html and "target: 100% the same day" in html
     assert 'id="positivity-data"' in html and 'id="positivity-chart"' in html

@@ -285,6 +285,7 @@ def test_an_upload_reports_the_good_rows_and_lists_the_bad_one(
     received(staff, tech, lab, "HN-0001")
     content = "barcode,result,ct_value,operator\nHN-0001,negative,,王工\nHN-0404,negative,,王工\n".encode()
     client = signed_in(tech)
+    assert 'id="id_lab_id"' in client.get(reverse("labs:results_import")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("labs:results_import"),

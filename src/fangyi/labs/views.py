@@ -53,6 +53,7 @@ from fangyi.people.imports import MAX_IMPORT_BYTES
 from fangyi.people.models import Person
 from fangyi.people.selectors import person_find_by_id_number, person_get
 from fangyi.regions.models import Place
+from fangyi.regions.selectors import region_get
 
 PAGE_SIZE = 50
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -975,6 +976,7 @@ def _dashboard_page(
     context = {
         "form": form,
         "summary": summary,
+        "region": region_get(code=summary["region"]) if summary else None,
         "positive_rate": _percent(summary["positive_rate"]) if summary else "—",
         "same_day_rate": _percent(summary["reported_same_day_rate"]) if summary else "—",
         "same_day_width": round((summary["reported_same_day_rate"] or 0) * 100) if summary else 0,
