@@ -139,6 +139,7 @@ def _bed_rows(actor: Actor, hospital: dict[str, Any]) -> list[dict[str, Any]]:
                 "label": label,
                 "capacity": capacity,
                 "occupied": occupied,
+                "free": max(capacity - occupied, 0),
                 "percent": min(round(100 * occupied / capacity), 100) if capacity else 0,
                 "full": bool(capacity) and occupied >= capacity,
                 "form": WardCapacityForm(
