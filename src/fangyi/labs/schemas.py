@@ -107,3 +107,204 @@ class ResultIn(Schema):
     sampled_on: Day
     lab: str = Field(max_length=LAB_MAX, pattern=NO_NUL_PATTERN, description="the laboratory's name")
     referral_id: uuid.UUID | None = None
+
+
+# Testing -----------------------------------------------------------------------------------------
+
+Barcode = Annotated[str, Field(min_length=1, max_length=40, pattern=NO_NUL_PATTERN)]
+RegionCode = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=12, pattern=NO_NUL_PATTERN, description="province, prefecture or county code"
+    ),
+]
+
+
+class Page(Schema):
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=1_000_000_000)
+
+
+class SummaryFilter(Schema):
+    region: RegionCode
+    date: Day | None = Field(default=None, description="samples collected on this day (Shanghai); empty: all")
+
+
+class LabRow(Schema):
+    place_id: int
+    name: str
+    county: str
+    daily_capacity: int | None
+    received_today: int
+    reported_today: int
+    backlog: int
+
+
+class SummaryOut(Schema):
+    region: str
+    date: dt.date | None
+    samples_total: int
+    reported_total: int
+    positive_total: int
+    positive_rate: float | None = Field(description="0..1 of the reported; null when none is reported")
+    median_turnaround_hours: float | None
+    reported_same_day_rate: float | None
+    backlog: int = Field(description="shipped or received, not reported, at labs in the region")
+    daily_capacity: int
+    labs: list[LabRow]
+
+
+class PositivityFilter(Schema):
+    region: RegionCode
+    start: Day
+    end: Day
+
+
+class PositivityDay(Schema):
+    date: dt.date
+    reported: int
+    positive: int
+    rate: float | None
+
+
+class VisitFilter(Page):
+    clinic_id: int | None = None
+
+
+class VisitIn(Schema):
+    clinic_id: int
+    person_id: uuid.UUID
+    temperature: Decimal = Field(description="°C, 34.0 to 43.0")
+    symptoms: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=20)
+    exposures: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=20)
+    code_colour: str = Field(
+        max_length=8, pattern=NO_NUL_PATTERN, description="green, yellow, red or unknown"
+    )
+    note: Text = ""
+
+
+class VisitOut(Schema):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    person_name: str
+    clinic_id: int
+    clinic_name: str
+    county_code: str
+    referral_id: uuid.UUID | None
+    temperature: float
+    symptoms: list[str]
+    exposures: list[str]
+    code_colour: str
+    decision: str
+    decision_label: str
+    reasons: list[str]
+    reason_labels: list[str]
+    note: str
+    visited_at: dt.datetime
+
+
+class VisitPage(Schema):
+    count: int
+    items: list[VisitOut]
+
+
+class SampleFilter(Page):
+    status: str | None = Field(default=None, max_length=16, pattern=NO_NUL_PATTERN)
+    lab_id: int | None = None
+    query: str | None = Field(default=None, max_length=64, pattern=NO_NUL_PATTERN)
+
+
+class SampleIn(Schema):
+    place_id: int
+    person_id: uuid.UUID
+    barcode: Barcode
+    visit_id: uuid.UUID | None = None
+    retest_task_id: uuid.UUID | None = None
+
+
+class SampleOut(Schema):
+    id: uuid.UUID
+    barcode: str
+    kind: str
+    status: str
+    status_label: str
+    person_id: uuid.UUID | None
+    person_name: str | None
+    pool_barcode: str | None
+    county_code: str
+    collection_place_id: int
+    collected_at: dt.datetime
+    lab_id: int | None
+    shipped_at: dt.datetime | None
+    received_at: dt.datetime | None
+    result: str
+    ct_value: float | None
+    operator: str
+    reported_at: dt.datetime | None
+    turnaround_minutes: int | None
+    reported_same_day: bool | None
+
+
+class SamplePage(Schema):
+    count: int
+    items: list[SampleOut]
+
+
+class PoolIn(Schema):
+    place_id: int
+    barcode: Barcode
+    size: int = Field(ge=1, le=1000)
+    member_barcodes: list[Barcode] = Field(max_length=1000)
+
+
+class BarcodesIn(Schema):
+    lab_id: int
+    barcodes: list[Barcode] = Field(min_length=1, max_length=5000)
+
+
+class CountOut(Schema):
+    count: int
+
+
+class SampleResultIn(Schema):
+    result: str = Field(
+        max_length=16, pattern=NO_NUL_PATTERN, description="negative, positive or inconclusive"
+    )
+    operator: str = Field(max_length=64, pattern=NO_NUL_PATTERN)
+    ct_value: Decimal | None = Field(default=None, description="5.0 to 45.0; required for a positive")
+
+
+class RetestFilter(Page):
+    status: Literal["open", "done"] | None = "open"
+
+
+class RetestOut(Schema):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    person_name: str
+    pooled_barcode: str
+    pool_barcode: str | None
+    county_code: str
+    status: str
+    created_at: dt.datetime
+    done_at: dt.datetime | None
+
+
+class RetestPage(Schema):
+    count: int
+    items: list[RetestOut]
+
+
+class LaboratoryFilter(Schema):
+    region: RegionCode | None = None
+
+
+class LaboratoryOut(Schema):
+    place_id: int
+    name: str
+    county_code: str
+    daily_capacity: int | None
+
+
+class CapacityIn(Schema):
+    daily_capacity: int = Field(ge=0, le=1_000_000)
