@@ -1,0 +1,179 @@
+"""The demo's 2020 scenarios (screening and observation; testing and treatment), played on a small
+demo."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from fangyi.accounts.models import User
+from fangyi.demo.clinical import CHANGSHA_LAB, CONSULTED_2020, clinical_seed
+from fangyi.demo.outbreak import HOME_LEFT_FOR_GRID, NOW_OBSERVED, UNKNOWN_SUBJECTS, outbreak_seed
+from fangyi.demo.services import DEMO_HOME, demo_seed
+from fangyi.hospitals.choices import AdmissionStatus, HospitalLevel
+from fangyi.hospitals.models import Admission, Consultation, Expert, ExpertGroup, Hospital
+from fangyi.hospitals.selectors import discharge_check, treatment_statistics
+from fangyi.labs.choices import ReferralSource, ReferralStatus
+from fangyi.labs.models import ClinicVisit, Laboratory, Referral, Sample
+from fangyi.labs.selectors import lab_summary
+from fangyi.quarantine.choices import ObservationStatus
+from fangyi.quarantine.models import CheckIn, Contact, ObservationPeriod
+from fangyi.screening.choices import RunStatus, TaskStatus
+from fangyi.screening.models import GridTask, ScreeningRun, TravelRecord
+from fangyi.surveillance.choices import Classification, Severity
+from fangyi.surveillance.models import Case
+from fangyi.surveillance.replay import replay_hunan_2020
+
+MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def scenario(django_db_setup, django_db_blocker):
+    """Played once for the module, inside a transaction rolled back after its last test; each test
+    runs in a savepoint of it (its `db` fixture)."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            demo_seed(residents=3000, seed=7)
+            replay_hunan_2020(scale=0.1)
+            admin = User.objects.get(username="admin")
+            outbreak = outbreak_seed(
+                admin=admin, grid_worker=User.objects.get(username="grid"), home=DEMO_HOME, seed=7
+            )
+            testing = clinical_seed(
+                admin=admin, expert_login=User.objects.get(username="expert"), seed=7, scale=400
+            )
+            yield outbreak, testing
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def played(db, scenario):
+    return scenario[0]
+
+
+@pytest.fixture
+def tested(db, scenario):
+    return scenario[1]
+
+
+def test_the_screening_finds_the_returnees_and_keeps_records_of_nobody(played):
+    run = ScreeningRun.objects.get()
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.counts["persons_screened"] == played.persons_screened >= 8
+    assert TravelRecord.objects.filter(person__isnull=True).count() == UNKNOWN_SUBJECTS
+    assert {area["area_code"] for area in run.risk_areas} >= {"42", "4201"}
+
+
+def test_some_grid_tasks_wait_for_the_demo_grid_worker(played):
+    waiting = GridTask.objects.filter(region_id=DEMO_HOME, status=TaskStatus.OPEN)
+    assert waiting.count() == HOME_LEFT_FOR_GRID
+    done = GridTask.objects.filter(status=TaskStatus.DONE)
+    assert done.count() == played.tasks_verified
+    assert len(set(done.values_list("outcome", flat=True))) >= 3
+    assert GridTask.objects.exclude(status=TaskStatus.DONE).count() == played.tasks_open
+
+
+def test_everyone_observed_in_2020_was_released_and_three_are_observed_today(played):
+    active = ObservationPeriod.objects.filter(status=ObservationStatus.ACTIVE)
+    assert active.count() == NOW_OBSERVED == played.observed_now
+    assert active.filter(person__user__username="resident").exists()
+    assert not active.filter(starts_on__year=2020).exists()
+    assert ObservationPeriod.objects.filter(status=ObservationStatus.RELEASED).count() > 20
+    assert CheckIn.objects.filter(fever=True).count() == 2
+    fever_referrals = Referral.objects.filter(source=ReferralSource.CHECK_IN)
+    assert fever_referrals.count() == 2
+    assert not fever_referrals.filter(status=ReferralStatus.OPEN).exists()
+
+
+def test_close_contacts_of_cases_are_traced(played):
+    assert Contact.objects.count() == played.contacts > 0
+    assert Contact.objects.filter(degree=2).exists()
+
+
+def test_the_scenario_runs_once_and_survives_a_new_replay(played):
+    periods = ObservationPeriod.objects.count()
+    assert outbreak_seed(
+        admin=User.objects.get(username="admin"), grid_worker=None, home=DEMO_HOME, seed=7
+    ).skipped
+    assert ObservationPeriod.objects.count() == periods
+    replay_hunan_2020(scale=0.1)  # replaces the line list; its contacts go with the old cases
+    assert not Contact.objects.exists()
+    assert ObservationPeriod.objects.count() == periods
+
+
+# Testing and treatment ---------------------------------------------------------------------------
+
+
+def test_the_province_has_its_clinics_labs_and_designated_hospitals(tested):
+    assert Laboratory.objects.count() == tested.labs == 62
+    assert Hospital.objects.count() == tested.hospitals == 116
+    levels = Hospital.objects.values_list("level", flat=True)
+    assert list(levels).count(HospitalLevel.PREFECTURE) == 14
+    assert ClinicVisit.objects.exists()
+
+
+def test_every_replayed_case_was_confirmed_by_a_positive_test_that_day(tested):
+    admin = User.objects.get(username="admin")
+    confirmed = Case.objects.filter(
+        synthetic=True, classification=Classification.CONFIRMED, confirmed_date__year=2020
+    )
+    assert tested.positives == confirmed.count() > 50
+    for case in confirmed[:20]:
+        assert Sample.objects.filter(
+            person_id=case.person_id, result="positive", collected_at__date=case.confirmed_date
+        ).exists()
+    february = lab_summary(actor=admin, region="43", date=dt.date(2020, 2, 20))
+    assert february["samples_total"] > 0
+    assert february["reported_same_day_rate"] > 0.8
+
+
+def test_cases_were_treated_in_designated_hospitals_and_tcm_shortened_stays(tested):
+    admin = User.objects.get(username="admin")
+    assert Admission.objects.filter(synthetic=True).count() == tested.admissions
+    transferred = Admission.objects.filter(transferred_from__isnull=False, synthetic=True)
+    assert transferred.exists()
+    assert not transferred.filter(hospital__level=HospitalLevel.COUNTY).exists()
+    figures = treatment_statistics(
+        actor=admin, region="43", start=dt.date(2020, 1, 1), end=dt.date(2020, 12, 31)
+    )
+    assert figures["cure_rate"] > 0.95
+    assert 0.9 < figures["tcm_rate"] < 1
+    assert -4 < figures["los_difference_days"] < -1  # TCM stays are shorter
+    severe = Admission.objects.filter(
+        synthetic=True, severity_on_admission__in=[Severity.SEVERE, Severity.CRITICAL]
+    )
+    consulted = Consultation.objects.filter(requested_at__year=2020)
+    assert consulted.count() == tested.consultations == min(CONSULTED_2020, severe.count()) > 0
+    assert all(consultation.opinions.count() == 3 for consultation in consulted)
+
+
+def test_the_experts_groups_and_this_weeks_rota(tested):
+    assert Expert.objects.count() == tested.experts == 228
+    assert ExpertGroup.objects.count() == 15
+    assert Expert.objects.filter(user__username="expert").exists()
+    assert all(group.rota.count() == 14 for group in ExpertGroup.objects.all())
+
+
+def test_today_four_patients_one_under_consultation_one_ready_to_go_home(tested):
+    today = Admission.objects.filter(status=AdmissionStatus.ADMITTED, synthetic=False)
+    assert today.count() == tested.patients_now == 4
+    consultation = Consultation.objects.get(admission__in=today)
+    assert consultation.invitations.filter(expert__user__username="expert").exists()
+    assert consultation.video_url.startswith("https://")
+    assert sum(discharge_check(admission).met for admission in today) == 1
+
+
+def test_samples_wait_at_the_changsha_lab_and_a_pool_waits_to_be_sent(tested):
+    lab = Laboratory.objects.get(place__name=CHANGSHA_LAB)
+    assert Sample.objects.filter(lab=lab, status="received").count() == 3
+    assert Sample.objects.filter(kind="pool", status="collected").count() == 1
+
+
+def test_the_testing_scenario_runs_once(tested):
+    admin = User.objects.get(username="admin")
+    assert clinical_seed(admin=admin, expert_login=None, seed=7).skipped
