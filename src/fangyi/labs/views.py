@@ -936,10 +936,6 @@ class CapacityForm(forms.Form):
         _choices(self, "place_id", labs)
 
 
-def _percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
 def _managed_labs(actor: Actor, region: str | None = None) -> list[tuple[int, str]]:
     return _lab_choices(
         [
@@ -977,10 +973,8 @@ def _dashboard_page(
         "form": form,
         "summary": summary,
         "region": region_get(code=summary["region"]) if summary else None,
-        "positive_rate": _percent(summary["positive_rate"]) if summary else "—",
-        "same_day_rate": _percent(summary["reported_same_day_rate"]) if summary else "—",
         "same_day_width": round((summary["reported_same_day_rate"] or 0) * 100) if summary else 0,
-        "days": [{**day, "percent": _percent(day["rate"])} for day in days],
+        "days": days,
         "any_reported": any(day["reported"] for day in days),
         "chart": {
             "dates": [str(day["date"]) for day in days],

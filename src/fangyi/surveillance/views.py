@@ -329,8 +329,6 @@ class Dashboard:
                 "last_day": self.bounds[1],
                 "figures": figures,
                 "severe_critical": figures.severe_now + figures.critical_now,
-                "cure_rate": _percent(figures.cure_rate),
-                "case_fatality": _percent(figures.case_fatality),
                 "clearance": self.clearance,
                 "supplements": supplements_on(region_path=region.code, date=self.selected),
                 "rt_today": self.rt_today,
@@ -349,10 +347,6 @@ class Dashboard:
             }
         )
         return context
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
 
 
 def _child_level(region: Region) -> str:

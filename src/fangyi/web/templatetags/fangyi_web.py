@@ -15,6 +15,12 @@ def figure(value: object) -> str:
 
 
 @register.filter
+def percent(rate: float | None) -> str:
+    """A rate (0..1) as a percentage to one decimal ("99.6%"), "—" if unknown."""
+    return "—" if rate is None or rate == "" else f"{float(rate):.1%}"
+
+
+@register.filter
 def can(user: object, capability: str) -> bool:
     """Does the user hold `capability` anywhere? Decides which navigation links to show."""
     prefixes_for = getattr(user, "prefixes_for", None)
