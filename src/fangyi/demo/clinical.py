@@ -195,10 +195,13 @@ class _Places:
         centres = _county_centres()
 
         def place(kind: str, county: str, name: str) -> Place:
+            lat, lon = centres.get(county, (None, None))
             found = Place.objects.filter(kind=kind, region_id=county, name=name).first()
             if found is not None:
+                if found.latitude is None and lat is not None:  # a place of the first demo seed
+                    Place.objects.filter(pk=found.pk).update(latitude=lat, longitude=lon)
+                    found.refresh_from_db()
                 return found
-            lat, lon = centres.get(county, (None, None))
             return place_create(actor=admin, name=name, kind=kind, region=county, latitude=lat, longitude=lon)
 
         clinics = {}

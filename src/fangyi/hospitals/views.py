@@ -46,7 +46,7 @@ from fangyi.hospitals.models import Admission, Consultation
 from fangyi.labs.choices import Result
 from fangyi.people.selectors import person_find_by_id_number
 from fangyi.regions.selectors import region_get
-from fangyi.surveillance.choices import CaseEventKind, Classification, Severity
+from fangyi.surveillance.choices import CaseEventKind, Classification, ConfirmationMethod, Severity
 from fangyi.surveillance.models import OPEN_EPISODE
 from fangyi.surveillance.selectors import case_list
 
@@ -87,10 +87,13 @@ def _labelled(summary: dict[str, Any]) -> dict[str, Any]:
         **dict(CaseEventKind.choices),
         **dict(TreatmentKind.choices),
         **dict(Result.choices),
+        **dict(ConfirmationMethod.choices),
     }
 
     def label(row: dict[str, Any]) -> dict[str, Any]:
-        keys = ("classification", "severity", "kind", "result", "severity_on_admission")
+        # A case event's detail is a code too: the classification reported, the confirmation
+        # method, the new severity.
+        keys = ("classification", "severity", "kind", "result", "severity_on_admission", "detail")
         return {**row, **{f"{k}_label": labels.get(row[k], row[k]) for k in keys if row.get(k)}}
 
     return {

@@ -322,6 +322,18 @@ def laboratory_list(*, actor: Actor, region: str | None = None) -> list[Laborato
     return labs
 
 
+def backlog_by_lab(place_ids: Iterable[int]) -> dict[int, int]:
+    """Samples in transit to or waiting at each lab (labs without any are left out)."""
+    rows = (
+        Sample.objects.filter(
+            lab_id__in=list(place_ids), status__in=[SampleStatus.SHIPPED, SampleStatus.RECEIVED]
+        )
+        .values("lab_id")
+        .annotate(waiting=Count("id"))
+    )
+    return {row["lab_id"]: row["waiting"] for row in rows}
+
+
 def clinic_list(*, actor: Actor) -> QuerySet[Place]:
     return Place.objects.filter(
         _any_scope(actor, (CLINIC, VIEW), "region__code"), kind=PlaceKind.FEVER_CLINIC, active=True

@@ -753,9 +753,12 @@ def _import_form(labs: list[tuple[int, str]]) -> type[ResultsImportForm]:
 
 
 def _bench_labs(actor: Actor) -> list[Laboratory]:
-    return [
+    """The labs the actor reports for, those with samples waiting first (the bench opens on one)."""
+    labs = [
         lab for lab in selectors.laboratory_list(actor=actor) if covers(actor, RESULTS, lab.place.region_id)
     ]
+    backlog = selectors.backlog_by_lab(lab.place_id for lab in labs)
+    return sorted(labs, key=lambda lab: -backlog.get(lab.place_id, 0))
 
 
 def _bench_page(
