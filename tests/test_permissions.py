@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -27,6 +28,9 @@ from fangyi.core import clock
 from fangyi.core.models import AuditEvent, Job
 from fangyi.healthpass import models as healthpass_models
 from fangyi.healthpass import services as healthpass
+from fangyi.hospitals import models as hospital_models
+from fangyi.hospitals import services as hospitals
+from fangyi.hospitals.models import Admission, Consultation, Expert, Hospital
 from fangyi.labs import models as labs_models
 from fangyi.labs import services as labs
 from fangyi.people.models import Person
@@ -49,6 +53,13 @@ ID_NUMBER = {IN: "430102198001010011", OUT: "43010319850202002X"}
 NAME = {IN: "芙蓉居民甲", OUT: "天心居民乙"}
 PLACE = {IN: "芙蓉区测试卡口", OUT: "天心区测试卡口"}
 SITE = {IN: "芙蓉区隔离酒店", OUT: "天心区隔离酒店"}
+CLINIC = {IN: "芙蓉区发热门诊", OUT: "天心区发热门诊"}
+LAB = {IN: "芙蓉区检测实验室", OUT: "天心区检测实验室"}
+HOSPITAL = {IN: "芙蓉区定点医院", OUT: "天心区定点医院"}
+# Expert groups are assigned to a prefecture: 长沙市, which holds both counties, and 株洲市.
+GROUP_REGION = {IN: "4301", OUT: "4302"}
+# The experts are a province-wide directory, so their names are no secret of either county.
+EXPERT = {IN: "钟专家", OUT: "李专家"}
 # The risk area each scope's returnee came back from, and the district of it the records name.
 RISK_AREA = {IN: ("4201", "武汉市", "420106"), OUT: ("4202", "黄石市", "420202")}
 PASSWORD = "matrix-password"
@@ -78,6 +89,13 @@ class World:
     # Per scope: a resident under home observation (a check-in, an open alert of a missed one, a
     # negative test so the period can be released), a close contact of the confirmed case, a site.
     quarantine: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Per scope: a fever clinic with a visit, a lab with its capacity, samples collected, shipped,
+    # received and waiting to be pooled, and a re-test task of a positive pool's member.
+    testing: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Per scope: a county hospital with a severe patient in intensive care, an expert (the expert
+    # principal's login is linked to the "in" one) in a group on the rota, and a consultation on
+    # the patient with the expert invited; "target" is a prefecture hospital in a third county.
+    hospitals: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def region(self, scope: str) -> str:
         return IN if scope == "in" else OUT
@@ -312,6 +330,87 @@ def quarantine_rule(path: str) -> Rule:
     )
 
 
+def filled(value: Any, names: dict[str, Any]) -> Any:
+    """`value` with every `{key}` in its strings replaced from `names`."""
+    if isinstance(value, str):
+        return value.format(**names)
+    if isinstance(value, list):
+        return [filled(item, names) for item in value]
+    if isinstance(value, dict):
+        return {key: filled(item, names) for key, item in value.items()}
+    return value
+
+
+def fixture_rule(
+    ok: int,
+    path: str,
+    need: tuple[str, ...],
+    names: Callable[[World, str], dict[str, Any]],
+    *,
+    see: str | None = None,
+    body: dict[str, Any] | None = None,
+) -> Rule:
+    """A request naming the scope's fixtures by `{key}` of `names(world, scope)` in its path and
+    body, refused to whoever holds none of `need`. With `see` it works on one object, hidden (404)
+    from whoever holds `see` outside their county; without, its body names the county's objects."""
+
+    def request(w: World, s: str) -> tuple[str, dict[str, Any]]:
+        found = names(w, s)
+        return path.format(**found), {"json": filled(body, found)} if body is not None else {}
+
+    return Rule(ok, request, need=need, any_of=len(need) > 1, scope="object" if see else "create", see=see)
+
+
+def lab_rule(ok: int, path: str, need: tuple[str, ...], *, see: str | None = None, **body: Any) -> Rule:
+    """A testing request: `{region}`, `{clinic}`, `{lab}`, `{visit}`, `{person}` (the visitor) and
+    the barcodes `{collected}`, `{poolable}`, `{shipped}`, `{received}` of the scope's fixtures."""
+    return fixture_rule(ok, path, need, lab_names, see=see, body=body or None)
+
+
+def lab_names(world: World, scope: str) -> dict[str, Any]:
+    found = world.testing[scope]
+    return {
+        "region": world.region(scope),
+        "clinic": found["clinic"].pk,
+        "lab": found["lab"].pk,
+        "visit": found["visit"].pk,
+        "person": found["testee"].pk,
+        **{key: found[key].barcode for key in ("collected", "poolable", "shipped", "received")},
+    }
+
+
+def results_file(world: World, scope: str) -> dict[str, Any]:
+    received = world.testing[scope]["received"].barcode
+    content = f"barcode,result,ct_value,operator\n{received},negative,,检验员甲\n"
+    upload = SimpleUploadedFile("results.csv", content.encode(), content_type="text/csv")
+    return {"data": {"lab_id": str(world.testing[scope]["lab"].pk)}, "FILES": {"file": upload}}
+
+
+SAMPLE_READERS = ("labs.clinic", "labs.results", "labs.view")
+
+
+def hospital_rule(
+    ok: int, path: str, need: str, *, see: str | None = None, body: dict[str, Any] | None = None
+) -> Rule:
+    """A hospitals request: `{region}`, `{hospital}`, `{admission}`, `{consultation}`,
+    `{invitation}`, `{group}` and its `{group_region}`, `{expert}`, `{case}` (open, not in hospital)
+    and `{target}` (the referral hospital outside both counties) of the scope's fixtures."""
+    return fixture_rule(ok, path, (need,), hospital_names, see=see, body=body)
+
+
+def hospital_names(world: World, scope: str) -> dict[str, Any]:
+    found = world.hospitals[scope]
+    return {
+        "region": world.region(scope),
+        "case": world.case(scope, "unlinked"),
+        **{
+            key: found[key].pk
+            for key in ("hospital", "admission", "consultation", "invitation", "group", "expert", "target")
+        },
+        "group_region": found["group"].region_id,
+    }
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule(200, lambda w, s: ("/health", {}), need=PUBLIC),
     ("POST", "/auth/token"): Rule(
@@ -324,7 +423,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/regions"): Rule(200, lambda w, s: (f"/regions?parent={w.region(s)}", {})),
     ("GET", "/regions/{code}"): Rule(200, lambda w, s: (f"/regions/{VILLAGE[w.region(s)]}", {})),
     ("GET", "/regions/places"): Rule(
-        200, lambda w, s: (f"/regions/places?region={w.region(s)}", {}), need=("places.view",), scope="list"
+        200,
+        lambda w, s: (f"/regions/places?region={w.region(s)}&kind=compound_gate", {}),
+        need=("places.view",),
+        scope="list",
     ),
     ("POST", "/regions/places"): Rule(
         201,
@@ -474,6 +576,95 @@ MATRIX: dict[tuple[str, str], Rule] = {
         need=("labs.results",),
         scope="create",
     ),
+    # Testing: a region's figures, and the clinic's and the lab's objects of each scope's county.
+    ("GET", "/labs/summary"): lab_rule(200, "/labs/summary?region={region}", ("labs.view",), see="labs.view"),
+    ("GET", "/labs/positivity"): lab_rule(
+        200,
+        "/labs/positivity?region={region}&start=2020-02-01&end=2020-02-07",
+        ("labs.view",),
+        see="labs.view",
+    ),
+    ("GET", "/labs/visits"): Rule(
+        200,
+        lambda w, s: (f"/labs/visits?clinic_id={w.testing[s]['clinic'].pk}", {}),
+        need=("labs.clinic", "labs.view"),
+        any_of=True,
+        scope="list",
+    ),
+    ("POST", "/labs/visits"): lab_rule(
+        201,
+        "/labs/visits",
+        ("labs.clinic",),
+        clinic_id="{clinic}",
+        person_id="{person}",
+        temperature=37.8,
+        symptoms=["cough"],
+        exposures=[],
+        code_colour="green",
+    ),
+    ("GET", "/labs/visits/{visit_id}"): lab_rule(
+        200, "/labs/visits/{visit}", ("labs.clinic", "labs.view"), see="labs.view"
+    ),
+    ("GET", "/labs/samples"): Rule(
+        200,
+        lambda w, s: (f"/labs/samples?query={w.testing[s]['collected'].barcode}", {}),
+        need=SAMPLE_READERS,
+        any_of=True,
+        scope="list",
+    ),
+    ("POST", "/labs/samples"): lab_rule(
+        201,
+        "/labs/samples",
+        ("labs.clinic",),
+        place_id="{clinic}",
+        person_id="{person}",
+        barcode="N{region}01",
+    ),
+    ("GET", "/labs/samples/{barcode}"): lab_rule(
+        200, "/labs/samples/{collected}", SAMPLE_READERS, see="labs.view"
+    ),
+    ("POST", "/labs/pools"): lab_rule(
+        201,
+        "/labs/pools",
+        ("labs.clinic",),
+        place_id="{clinic}",
+        barcode="Q{region}99",
+        size=5,
+        member_barcodes=["{poolable}"],
+    ),
+    ("POST", "/labs/samples/ship"): lab_rule(
+        200, "/labs/samples/ship", ("labs.clinic",), lab_id="{lab}", barcodes=["{collected}"]
+    ),
+    ("POST", "/labs/samples/receive"): lab_rule(
+        200, "/labs/samples/receive", ("labs.results",), lab_id="{lab}", barcodes=["{shipped}"]
+    ),
+    # A result is reported by whoever holds labs.results over the sample's lab; the officials who
+    # follow testing read the sample but are refused the report in both counties.
+    ("POST", "/labs/samples/{barcode}/result"): lab_rule(
+        200,
+        "/labs/samples/{received}/result",
+        ("labs.results",),
+        see="labs.results",
+        result="negative",
+        operator="检验员甲",
+    ),
+    ("POST", "/labs/results/import"): Rule(
+        202, lambda w, s: ("/labs/results/import", results_file(w, s)), need=("labs.results",), scope="create"
+    ),
+    # Re-tests and labs take no county: each principal reads its own (secrets_of checks that the
+    # other county's stay out).
+    ("GET", "/labs/retests"): Rule(
+        200, lambda w, s: ("/labs/retests", {}), need=("labs.clinic", "labs.view"), any_of=True
+    ),
+    ("GET", "/labs/laboratories"): Rule(
+        200,
+        lambda w, s: (f"/labs/laboratories?region={w.region(s)}", {}),
+        need=("labs.view", "labs.clinic", "labs.results", "labs.manage"),
+        any_of=True,
+    ),
+    ("PUT", "/labs/laboratories/{place_id}"): lab_rule(
+        200, "/labs/laboratories/{lab}", ("labs.manage",), see="labs.manage", daily_capacity=800
+    ),
     ("GET", "/healthpass/keys"): Rule(200, lambda w, s: ("/healthpass/keys", {}), need=PUBLIC),
     ("GET", "/healthpass/revocations"): Rule(
         200, lambda w, s: ("/healthpass/revocations", {}), need=("healthpass.scan",)
@@ -538,6 +729,165 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/healthpass/appeals/{appeal_id}/decide"): healthpass_rule(
         "/healthpass/appeals/{id}/decide", "appeal", {"uphold": False, "response": "核实无误"}
+    ),
+    ("GET", "/hospitals/beds"): hospital_rule(
+        200, "/hospitals/beds?region={region}", "hospitals.view", see="hospitals.view"
+    ),
+    ("GET", "/hospitals/statistics"): hospital_rule(
+        200, "/hospitals/statistics?region={region}", "hospitals.view", see="hospitals.view"
+    ),
+    ("PUT", "/hospitals/hospitals/{place_id}/wards/{bed_type}"): hospital_rule(
+        200,
+        "/hospitals/hospitals/{hospital}/wards/isolation",
+        "hospitals.manage",
+        see="hospitals.manage",
+        body={"capacity": 20},
+    ),
+    # An expert reads the admissions of the consultations they are invited to: the expert
+    # principal is the login of the scope "in" expert, invited to that county's consultation.
+    ("GET", "/hospitals/admissions"): Rule(
+        200,
+        lambda w, s: (f"/hospitals/admissions?hospital_id={w.hospitals[s]['hospital'].pk}", {}),
+        need=("hospitals.view",),
+        scope="list",
+    ),
+    ("POST", "/hospitals/admissions"): hospital_rule(
+        201,
+        "/hospitals/admissions",
+        "hospitals.treat",
+        body={
+            "case_id": "{case}",
+            "hospital_id": "{hospital}",
+            "bed_type": "isolation",
+            "admitted_on": "2020-02-03",
+        },
+    ),
+    ("GET", "/hospitals/admissions/{admission_id}"): hospital_rule(
+        200, "/hospitals/admissions/{admission}", "hospitals.view", see="hospitals.view"
+    ),
+    ("POST", "/hospitals/admissions/{admission_id}/severity"): hospital_rule(
+        201,
+        "/hospitals/admissions/{admission}/severity",
+        "hospitals.treat",
+        see="hospitals.treat",
+        body={"date": "2020-02-05", "severity": "critical", "temperature": 38.2, "spo2": 90},
+    ),
+    ("POST", "/hospitals/admissions/{admission_id}/treatments"): hospital_rule(
+        201,
+        "/hospitals/admissions/{admission}/treatments",
+        "hospitals.treat",
+        see="hospitals.treat",
+        body={"date": "2020-02-05", "kind": "tcm", "detail": "清肺排毒汤"},
+    ),
+    ("POST", "/hospitals/admissions/{admission_id}/transfer"): hospital_rule(
+        201,
+        "/hospitals/admissions/{admission}/transfer",
+        "hospitals.treat",
+        see="hospitals.treat",
+        body={"hospital_id": "{target}", "bed_type": "icu", "date": "2020-02-06", "reason": "转上级医院"},
+    ),
+    ("POST", "/hospitals/admissions/{admission_id}/discharge"): hospital_rule(
+        200,
+        "/hospitals/admissions/{admission}/discharge",
+        "hospitals.treat",
+        see="hospitals.treat",
+        body={"date": "2020-02-14"},
+    ),
+    ("POST", "/hospitals/admissions/{admission_id}/death"): hospital_rule(
+        200,
+        "/hospitals/admissions/{admission}/death",
+        "hospitals.treat",
+        see="hospitals.treat",
+        body={"date": "2020-02-14"},
+    ),
+    ("GET", "/hospitals/admissions/{admission_id}/transfer-candidates"): hospital_rule(
+        200, "/hospitals/admissions/{admission}/transfer-candidates", "hospitals.treat", see="hospitals.treat"
+    ),
+    ("GET", "/hospitals/admissions/{admission_id}/discharge-check"): hospital_rule(
+        200, "/hospitals/admissions/{admission}/discharge-check", "hospitals.view", see="hospitals.view"
+    ),
+    # The experts are the province's directory, read by every holder of hospitals.view.
+    ("GET", "/hospitals/experts"): Rule(
+        200, lambda w, s: ("/hospitals/experts", {}), need=("hospitals.view",)
+    ),
+    ("POST", "/hospitals/experts"): Rule(
+        201,
+        lambda w, s: ("/hospitals/experts", {"json": {"name": "新专家", "specialty": "respiratory"}}),
+        need=("hospitals.manage",),
+    ),
+    # Groups take no county: each principal reads those of its prefecture and province.
+    ("GET", "/hospitals/expert-groups"): Rule(
+        200, lambda w, s: ("/hospitals/expert-groups", {}), need=("hospitals.view",)
+    ),
+    # A group is assigned to a prefecture or the province, and the matrix's principals hold their
+    # roles at a county: even those holding hospitals.manage cannot create or staff the group of
+    # their own prefecture (tests/hospitals cover a prefecture official).
+    ("POST", "/hospitals/expert-groups"): hospital_rule(
+        404,
+        "/hospitals/expert-groups",
+        "hospitals.manage",
+        body={"name": "新专家组", "region": "{group_region}", "member_ids": ["{expert}"]},
+    ),
+    ("GET", "/hospitals/expert-groups/{group_id}/rota"): hospital_rule(
+        200, "/hospitals/expert-groups/{group}/rota?start=2020-02-01", "hospitals.view", see="hospitals.view"
+    ),
+    ("POST", "/hospitals/expert-groups/{group_id}/rota"): hospital_rule(
+        404,
+        "/hospitals/expert-groups/{group}/rota",
+        "hospitals.manage",
+        see="hospitals.manage",
+        body={"expert_id": "{expert}", "date": "2020-02-04", "shift": "night"},
+    ),
+    # Consultations take no county: each principal reads its own hospitals' (an expert: those they
+    # are invited to).
+    ("GET", "/hospitals/consultations"): Rule(
+        200, lambda w, s: ("/hospitals/consultations", {}), need=("hospitals.view",)
+    ),
+    ("POST", "/hospitals/consultations"): hospital_rule(
+        201,
+        "/hospitals/consultations",
+        "hospitals.treat",
+        body={"admission_id": "{admission}", "question": "是否需要俯卧位通气？"},
+    ),
+    ("GET", "/hospitals/consultations/{consultation_id}"): hospital_rule(
+        200, "/hospitals/consultations/{consultation}", "hospitals.view", see="hospitals.view"
+    ),
+    ("POST", "/hospitals/consultations/{consultation_id}/invite"): hospital_rule(
+        200,
+        "/hospitals/consultations/{consultation}/invite",
+        "hospitals.treat",
+        see="hospitals.treat",
+        body={"expert_ids": ["{expert}"]},
+    ),
+    ("POST", "/hospitals/consultations/{consultation_id}/schedule"): hospital_rule(
+        200,
+        "/hospitals/consultations/{consultation}/schedule",
+        "hospitals.treat",
+        see="hospitals.treat",
+        body={"scheduled_at": "2100-01-01T10:00:00+08:00", "video_url": "https://meeting.example.cn/r/1"},
+    ),
+    ("POST", "/hospitals/consultations/{consultation_id}/close"): hospital_rule(
+        200,
+        "/hospitals/consultations/{consultation}/close",
+        "hospitals.treat",
+        see="hospitals.treat",
+        body={"status": "completed"},
+    ),
+    # Only the invited expert writes an opinion or answers: the expert principal in its own
+    # county's consultation; the other county's expert has no login.
+    ("POST", "/hospitals/consultations/{consultation_id}/opinions"): hospital_rule(
+        201,
+        "/hospitals/consultations/{consultation}/opinions",
+        "hospitals.consult",
+        see="hospitals.consult",
+        body={"text": "建议俯卧位通气"},
+    ),
+    ("POST", "/hospitals/invitations/{invitation_id}/answer"): hospital_rule(
+        200,
+        "/hospitals/invitations/{invitation}/answer",
+        "hospitals.consult",
+        see="hospitals.consult",
+        body={"accept": True},
     ),
     ("GET", "/screening/runs"): Rule(200, lambda w, s: ("/screening/runs", {}), need=("screening.view",)),
     ("POST", "/screening/runs"): Rule(
@@ -934,6 +1284,136 @@ def quarantine_objects(region: str, case: Case, new_id_number: Callable[..., str
     }
 
 
+def labs_testing_objects(region: str, new_id_number: Callable[..., str]) -> dict[str, Any]:
+    """A fever clinic and a lab (capacity set) in the scope's county; a visitor from a third county
+    triaged there, whose swabs are: collected (after the visit), waiting for a pool, shipped to the
+    lab, received by it; and a pool found positive, so its member has an open re-test task."""
+    clinic_staff = _user_with_role("matrix-clinic-fixture", Role.CLINIC_STAFF, "43")
+    lab_staff = _user_with_role("matrix-lab-fixture", Role.LAB_STAFF, "43")
+    province = _user_with_role("matrix-province", Role.PROVINCIAL_COMMAND, "43")
+    elsewhere = Region.objects.filter(code__startswith="430104", level="village").order_by("code")[0]
+    clinic = Place.objects.create(name=CLINIC[region], kind="fever_clinic", region_id=VILLAGE[region])
+    place = Place.objects.create(name=LAB[region], kind="lab", region_id=VILLAGE[region])
+    lab = labs.laboratory_set_capacity(actor=province, place_id=place.pk, daily_capacity=500)
+    testee = person_register(
+        actor=None, name=f"{NAME[region]}受检", id_number=new_id_number("430104"), home_region=elsewhere.code
+    )
+    visit = labs.visit_triage(
+        actor=clinic_staff,
+        clinic_id=clinic.pk,
+        person_id=testee.pk,
+        temperature=Decimal("37.8"),
+        symptoms=["cough"],
+        exposures=[],
+        code_colour="green",
+    )
+
+    def collect(prefix: str) -> labs_models.Sample:
+        return labs.sample_collect(
+            actor=clinic_staff, place_id=clinic.pk, person_id=testee.pk, barcode=f"{prefix}{region}01"
+        )
+
+    found: dict[str, Any] = {"clinic": clinic, "lab": lab, "testee": testee, "visit": visit}
+    found["collected"] = labs.sample_collect(
+        actor=clinic_staff, place_id=clinic.pk, person_id=testee.pk, barcode=f"C{region}01", visit_id=visit.pk
+    )
+    found["poolable"], found["shipped"], found["received"], member = (collect(p) for p in "PSRM")
+    labs.samples_ship(actor=clinic_staff, lab_id=lab.pk, barcodes=[found["shipped"].barcode])
+    labs.samples_receive(actor=lab_staff, lab_id=lab.pk, barcodes=[found["received"].barcode])
+    pool = labs.pool_create(
+        actor=clinic_staff,
+        place_id=clinic.pk,
+        barcode=f"Q{region}01",
+        size=5,
+        member_barcodes=[member.barcode],
+    )
+    labs.samples_receive(actor=lab_staff, lab_id=lab.pk, barcodes=[pool.barcode])
+    labs.sample_report(
+        actor=lab_staff, barcode=pool.barcode, result="positive", operator="检验员", ct_value="28.5"
+    )
+    found["retest"] = labs_models.RetestTask.objects.get(sample=member)
+    for key in ("collected", "poolable", "shipped", "received"):
+        found[key].refresh_from_db()
+    return found
+
+
+def referral_hospital() -> Place:
+    """A prefecture-level hospital in a third county (岳麓区) with free intensive-care beds, where
+    either county's severe patient may be transferred."""
+    elsewhere = Region.objects.filter(code__startswith="430104", level="village").order_by("code")[0]
+    place = Place.objects.create(name="长沙市转诊医院", kind="hospital", region_id=elsewhere.code)
+    hospitals.hospital_register(actor=None, place_id=place.pk, level="prefecture")
+    hospitals.ward_set_capacity(actor=None, hospital_id=place.pk, bed_type="icu", capacity=5)
+    return place
+
+
+def hospitals_objects(region: str, target: Place, new_id_number: Callable[..., str]) -> dict[str, Any]:
+    """A county hospital with isolation and intensive-care beds; a patient of a third county
+    confirmed on 2020-02-01, admitted severe the next day, with two negative tests two days apart
+    (so the discharge criteria are met); an expert in a group of the scope's prefecture, on its
+    rota; and a consultation on the patient to which the expert is invited."""
+    lab_staff = _user_with_role("matrix-lab-fixture", Role.LAB_STAFF, "43")
+    elsewhere = Region.objects.filter(code__startswith="430104", level="village").order_by("code")[0]
+    place = Place.objects.create(name=HOSPITAL[region], kind="hospital", region_id=VILLAGE[region])
+    hospitals.hospital_register(actor=None, place_id=place.pk, level="county")
+    for bed_type, capacity in (("isolation", 10), ("icu", 4)):
+        hospitals.ward_set_capacity(actor=None, hospital_id=place.pk, bed_type=bed_type, capacity=capacity)
+    patient = person_register(
+        actor=None, name=f"{NAME[region]}住院", id_number=new_id_number("430104"), home_region=elsewhere.code
+    )
+    case = surveillance.case_report(
+        actor=None,
+        person_id=patient.pk,
+        classification="suspected",
+        report_date=dt.date(2020, 2, 1),
+        residence=VILLAGE[region],
+        reporting_unit="发热门诊",
+        refresh=False,
+    )
+    surveillance.case_confirm(
+        actor=None, case_id=case.pk, date=dt.date(2020, 2, 1), method="nucleic_acid", refresh=False
+    )
+    admission = hospitals.admission_admit(
+        actor=None,
+        case_id=case.pk,
+        hospital_id=place.pk,
+        bed_type="icu",
+        admitted_on=dt.date(2020, 2, 2),
+        severity="severe",
+    )
+    for day in (10, 12):
+        labs.result_report(
+            actor=lab_staff,
+            person_id=patient.pk,
+            result="negative",
+            sampled_on=dt.date(2020, 2, day),
+            lab="湘雅",
+        )
+    expert = hospitals.expert_create(actor=None, name=EXPERT[region], specialty="respiratory")
+    group = hospitals.expert_group_create(
+        actor=None, name=f"{HOSPITAL[region]}专家组", region=GROUP_REGION[region], member_ids=[expert.pk]
+    )
+    hospitals.duty_assign(
+        actor=None, group_id=group.pk, expert_id=expert.pk, date=dt.date(2020, 2, 3), shift="day"
+    )
+    consultation = hospitals.consultation_request(
+        actor=None, admission_id=admission.pk, question="呼吸衰竭加重"
+    )
+    [invitation] = hospitals.consultation_invite(
+        actor=None, consultation_id=consultation.pk, expert_ids=[expert.pk]
+    )
+    return {
+        "hospital": Hospital.objects.get(pk=place.pk),
+        "patient": patient,
+        "admission": admission,
+        "expert": expert,
+        "group": group,
+        "consultation": consultation,
+        "invitation": invitation,
+        "target": target,
+    }
+
+
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -954,6 +1434,8 @@ def matrix_objects(django_db_setup, django_db_blocker, module_id_number) -> dict
 
 def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
     person, place, job, cases, labs_found, health, screened, observed = {}, {}, {}, {}, {}, {}, {}, {}
+    tested, treated = {}, {}
+    target = referral_hospital()
     for scope, region in (("in", IN), ("out", OUT)):
         person[scope] = person_register(
             actor=None,
@@ -971,6 +1453,8 @@ def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
         health[scope] = healthpass_objects(person[scope], region)
         screened[scope] = screening_objects(region, new_id_number)
         observed[scope] = quarantine_objects(region, cases[scope]["confirmed"], new_id_number)
+        tested[scope] = labs_testing_objects(region, new_id_number)
+        treated[scope] = hospitals_objects(region, target, new_id_number)
     User.objects.create_user(username="matrix-login", password=PASSWORD)
     return {
         "person": person,
@@ -981,6 +1465,8 @@ def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
         "healthpass": health,
         "screening": screened,
         "quarantine": observed,
+        "testing": tested,
+        "hospitals": treated,
     }
 
 
@@ -994,6 +1480,9 @@ def world(db, settings, matrix_objects) -> Callable[[str], World]:
             user = User.objects.create(username=f"matrix-{principal}")
             if principal != NO_ROLE:
                 RoleAssignment.objects.create(user=user, role=principal, region_id=IN)
+            if principal == Role.EXPERT:
+                expert = matrix_objects["hospitals"]["in"]["expert"]
+                Expert.objects.filter(pk=expert.pk).update(user=user)
             _token, key = api_token_create(actor=user, name="matrix")
             headers = {"Authorization": f"Bearer {key}"}
         return World(**matrix_objects, user=user, headers=headers)
@@ -1030,6 +1519,20 @@ def snapshot() -> tuple[int, ...]:
         tuple(Alert.objects.order_by("pk").values_list("resolved_at", flat=True)),
         tuple(Site.objects.order_by("pk").values_list("name", "rooms", "active")),
         Contact.objects.count(),
+        tuple(labs_models.Laboratory.objects.order_by("pk").values_list("daily_capacity", flat=True)),
+        labs_models.ClinicVisit.objects.count(),
+        tuple(labs_models.Sample.objects.order_by("pk").values_list("status", "lab_id", "pool_id", "result")),
+        tuple(labs_models.RetestTask.objects.order_by("pk").values_list("status", flat=True)),
+        tuple(hospital_models.Ward.objects.order_by("pk").values_list("capacity", flat=True)),
+        tuple(Admission.objects.order_by("pk").values_list("status", "severity", "tcm", "ended_on")),
+        hospital_models.SeverityUpdate.objects.count(),
+        hospital_models.Treatment.objects.count(),
+        Expert.objects.count(),
+        hospital_models.ExpertGroup.objects.count(),
+        hospital_models.DutyShift.objects.count(),
+        tuple(Consultation.objects.order_by("pk").values_list("status", "scheduled_at")),
+        tuple(hospital_models.Invitation.objects.order_by("pk").values_list("status", flat=True)),
+        hospital_models.Opinion.objects.count(),
     )
 
 
@@ -1061,6 +1564,30 @@ def secrets_of(world: World, scope: str) -> list[str]:
         *(str(screened[key].pk) for key in ("run", "task") if key in screened),
         *(str(observed[key].pk) for key in ("period", "contact") if key in observed),
         *([observed["site"].name] if "site" in observed else []),
+        *(
+            secret
+            for found in [world.testing.get(scope, {})]
+            if found
+            for secret in (
+                found["clinic"].name,
+                found["lab"].place.name,
+                found["testee"].name,
+                str(found["testee"].pk),
+                *(str(found[key].pk) for key in ("visit", "collected", "shipped", "received", "retest")),
+            )
+        ),
+        *(
+            secret
+            for found in [world.hospitals.get(scope, {})]
+            if found
+            for secret in (
+                found["hospital"].place.name,
+                found["patient"].name,
+                str(found["patient"].pk),
+                found["group"].name,
+                *(str(found[key].pk) for key in ("admission", "group", "consultation", "invitation")),
+            )
+        ),
     ]
 
 
