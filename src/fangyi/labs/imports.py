@@ -10,7 +10,6 @@ import datetime as dt
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
-from fangyi.core.errors import DomainError
 from fangyi.labs.choices import Result
 from fangyi.labs.errors import LabsError
 from fangyi.people.imports import ImportRow, rows_from_file
@@ -47,20 +46,14 @@ RESULT_NAMES = {
 
 def result_rows_from_file(*, name: str, content: bytes) -> list[ImportRow]:
     """Every non-blank row of a result file, or a DomainError about the whole file."""
-    try:
-        return rows_from_file(
-            name=name,
-            content=content,
-            aliases=RESULT_HEADER_ALIASES,
-            required=RESULT_REQUIRED_COLUMNS,
-            fields=RESULT_FIELDS,
-        )
-    except DomainError as exc:
-        if exc.code == "import.no_rows":
-            raise LabsError(
-                "import.no_rows", _("The file has a header row but no results."), field="file"
-            ) from None
-        raise
+    return rows_from_file(
+        name=name,
+        content=content,
+        aliases=RESULT_HEADER_ALIASES,
+        required=RESULT_REQUIRED_COLUMNS,
+        fields=RESULT_FIELDS,
+        no_rows=_("The file has a header row but no results."),
+    )
 
 
 @dataclasses.dataclass(frozen=True)

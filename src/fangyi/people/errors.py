@@ -1,3 +1,4 @@
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core.errors import DomainError, NotFound
@@ -78,8 +79,11 @@ def import_missing_columns(columns: str) -> PeopleError:
     )
 
 
-def import_no_rows() -> PeopleError:
-    return PeopleError("import.no_rows", _("The file has a header row but no residents."), field="file")
+def import_no_rows(message: str | Promise | None = None) -> PeopleError:
+    """A header and nothing under it; `message` names what another list should have held."""
+    return PeopleError(
+        "import.no_rows", message or _("The file has a header row but no residents."), field="file"
+    )
 
 
 def duplicate_in_file(line: int) -> PeopleError:

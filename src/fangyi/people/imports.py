@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+
 from fangyi.people.errors import (
     import_empty,
     import_missing_columns,
@@ -71,18 +73,20 @@ def rows_from_file(
     aliases: dict[str, str] = HEADER_ALIASES,
     required: tuple[str, ...] = REQUIRED_COLUMNS,
     fields: tuple[str, ...] = FIELDS,
+    no_rows: str | Promise | None = None,
 ) -> list[ImportRow]:
     """Every non-blank data row of the file, or a PeopleError about the whole file.
 
     `aliases` maps header text (stripped, lower-cased, spaces removed) to field names; the defaults
-    are the resident list's. Other lists (cases) pass their own.
+    are the resident list's. Other lists (cases, results) pass their own, and `no_rows`, the
+    message for a file with a header and nothing under it.
     """
     check_size(content)
     if content[:4] == b"PK\x03\x04" or name.lower().endswith((".xlsx", ".xlsm")):
         table = _xlsx_rows(content)
     else:
         table = _csv_rows(_decode(content))
-    return _records(table, aliases=aliases, required=required, fields=fields)
+    return _records(table, aliases=aliases, required=required, fields=fields, no_rows=no_rows)
 
 
 def _decode(content: bytes) -> str:
@@ -147,6 +151,7 @@ def _records(
     aliases: dict[str, str],
     required: tuple[str, ...],
     fields: tuple[str, ...],
+    no_rows: str | Promise | None,
 ) -> list[ImportRow]:
     columns: dict[int, str] | None = None
     rows: list[ImportRow] = []
@@ -174,5 +179,5 @@ def _records(
     if columns is None:
         raise import_empty()
     if not rows:
-        raise import_no_rows()
+        raise import_no_rows(no_rows)
     return rows

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext_lazy as _
 
-from fangyi.core.errors import DomainError
 from fangyi.people.imports import ImportRow, rows_from_file
 from fangyi.surveillance.choices import Classification, ConfirmationMethod, Origin, Outcome, Severity
 from fangyi.surveillance.errors import SurveillanceError
@@ -106,20 +105,14 @@ METHODS = {
 
 def case_rows_from_file(*, name: str, content: bytes) -> list[ImportRow]:
     """Every non-blank row of a line list, or a DomainError about the whole file."""
-    try:
-        return rows_from_file(
-            name=name,
-            content=content,
-            aliases=CASE_HEADER_ALIASES,
-            required=CASE_REQUIRED_COLUMNS,
-            fields=CASE_FIELDS,
-        )
-    except DomainError as exc:
-        if exc.code == "import.no_rows":
-            raise SurveillanceError(
-                "import.no_rows", _("The file has a header row but no cases."), field="file"
-            ) from None
-        raise
+    return rows_from_file(
+        name=name,
+        content=content,
+        aliases=CASE_HEADER_ALIASES,
+        required=CASE_REQUIRED_COLUMNS,
+        fields=CASE_FIELDS,
+        no_rows=_("The file has a header row but no cases."),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
