@@ -810,8 +810,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/hospitals/experts"): Rule(
         200, lambda w, s: ("/hospitals/experts", {}), need=("hospitals.view",)
     ),
+    # The directory (experts, groups, rota) is run by the prefectures and the province; the
+    # matrix's principals hold their roles at a county, so even hospitals.manage is refused (403,
+    # in and out of scope alike). tests/hospitals cover a prefecture official.
     ("POST", "/hospitals/experts"): Rule(
-        201,
+        403,
         lambda w, s: ("/hospitals/experts", {"json": {"name": "新专家", "specialty": "respiratory"}}),
         need=("hospitals.manage",),
     ),
@@ -819,24 +822,24 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/hospitals/expert-groups"): Rule(
         200, lambda w, s: ("/hospitals/expert-groups", {}), need=("hospitals.view",)
     ),
-    # A group is assigned to a prefecture or the province, and the matrix's principals hold their
-    # roles at a county: even those holding hospitals.manage cannot create or staff the group of
-    # their own prefecture (tests/hospitals cover a prefecture official).
-    ("POST", "/hospitals/expert-groups"): hospital_rule(
-        404,
-        "/hospitals/expert-groups",
-        "hospitals.manage",
-        body={"name": "新专家组", "region": "{group_region}", "member_ids": ["{expert}"]},
+    ("POST", "/hospitals/expert-groups"): Rule(
+        403,
+        lambda w, s: (
+            "/hospitals/expert-groups",
+            {"json": {"name": "新专家组", "region": w.hospitals[s]["group"].region_id, "member_ids": []}},
+        ),
+        need=("hospitals.manage",),
     ),
     ("GET", "/hospitals/expert-groups/{group_id}/rota"): hospital_rule(
         200, "/hospitals/expert-groups/{group}/rota?start=2020-02-01", "hospitals.view", see="hospitals.view"
     ),
-    ("POST", "/hospitals/expert-groups/{group_id}/rota"): hospital_rule(
-        404,
-        "/hospitals/expert-groups/{group}/rota",
-        "hospitals.manage",
-        see="hospitals.manage",
-        body={"expert_id": "{expert}", "date": "2020-02-04", "shift": "night"},
+    ("POST", "/hospitals/expert-groups/{group_id}/rota"): Rule(
+        403,
+        lambda w, s: (
+            f"/hospitals/expert-groups/{w.hospitals[s]['group'].pk}/rota",
+            {"json": {"expert_id": str(w.hospitals[s]["expert"].pk), "date": "2020-02-04", "shift": "night"}},
+        ),
+        need=("hospitals.manage",),
     ),
     # Consultations take no county: each principal reads its own hospitals' (an expert: those they
     # are invited to).

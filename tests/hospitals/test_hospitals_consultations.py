@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from tests.hospitals.conftest import DAYS_AGO, TODAY, at
 
+from fangyi.accounts.choices import Role
 from fangyi.core.errors import DomainError
 from fangyi.hospitals import models, selectors, services
 
@@ -51,7 +52,7 @@ def test_expert_login_is_taken_once(prefecture_official, expert, expert_user):
     assert caught.value.code == "expert.invalid_specialty"
 
 
-def test_groups_and_rota(prefecture_official, manager, expert, other_expert):
+def test_groups_and_rota(prefecture_official, manager, expert, other_expert, make_user):
     refused(
         lambda: services.expert_group_create(
             actor=prefecture_official, name="组", region="430102", member_ids=[]
@@ -59,8 +60,16 @@ def test_groups_and_rota(prefecture_official, manager, expert, other_expert):
         400,
         "group.invalid_region",
     )
+    # A county official runs the county's hospitals, not the directory of experts.
     refused(
-        lambda: services.expert_group_create(actor=manager, name="组", region="4302", member_ids=[expert.pk]),
+        lambda: services.expert_group_create(actor=manager, name="组", region="4301", member_ids=[expert.pk]),
+        403,
+        "permission_denied",
+    )
+    refused(
+        lambda: services.expert_group_create(
+            actor=prefecture_official, name="组", region="4302", member_ids=[expert.pk]
+        ),
         404,
         "region.not_found",
     )
@@ -112,6 +121,14 @@ def test_groups_and_rota(prefecture_official, manager, expert, other_expert):
     refused(
         lambda: services.duty_assign(
             actor=manager, group_id=group.pk, expert_id=expert.pk, date=TODAY, shift="day"
+        ),
+        403,
+        "permission_denied",
+    )
+    zhuzhou = make_user(Role.PREFECTURE_OFFICIAL, "4302", username="zhuzhou-h")
+    refused(
+        lambda: services.duty_assign(
+            actor=zhuzhou, group_id=group.pk, expert_id=expert.pk, date=TODAY, shift="day"
         ),
         404,
         "group.not_found",

@@ -4,6 +4,7 @@ death; nothing is written when a request is refused."""
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from tests.hospitals.conftest import DAYS_AGO, TODAY, at
 
 from fangyi.core.errors import DomainError
@@ -12,6 +13,13 @@ from fangyi.hospitals import models, selectors, services
 from fangyi.labs.models import TestResult as LabResult
 from fangyi.regions.models import Place
 from fangyi.surveillance.models import Case, SeverityChange
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The discharge criteria's sentences are quoted in English here."""
+    with translation.override("en"):
+        yield
 
 
 def counts():

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
+from fangyi.core.errors import PermissionDenied
 from fangyi.core.services import audit_record
 from fangyi.core.validators import body_temperature, in_body_temperature_range
 from fangyi.hospitals.choices import (
@@ -469,6 +470,18 @@ def admission_record_death(*, actor: Actor | None, admission_id: Any, date: dt.d
 
 
 @transaction.atomic
+def _require_directory_manager(actor: Actor | None) -> None:
+    """Experts, their groups and the rota are run by the prefectures and the province: a county
+    official manages the hospitals and beds of the county, not the directory (403, not 404)."""
+    if actor is None:
+        return
+    require(actor, MANAGE)
+    if not any(len(prefix) <= 4 for prefix in actor.prefixes_for(MANAGE)):
+        raise PermissionDenied(
+            _("Experts, their groups and the rota are managed by the prefecture or the province.")
+        )
+
+
 def expert_create(
     *,
     actor: Actor | None,
@@ -479,8 +492,7 @@ def expert_create(
     user_id: Any = None,
 ) -> Expert:
     """Add an expert to the province's directory, with their login if they have one."""
-    if actor is not None:
-        require(actor, MANAGE)
+    _require_directory_manager(actor)
     name = _text(name, "expert", "name", NAME_MAX, required=True)
     if specialty not in Specialty.values:
         raise invalid("expert.invalid_specialty", _("Unknown specialty."), "specialty")
@@ -513,8 +525,7 @@ def expert_group_create(
     *, actor: Actor | None, name: str, region: str, member_ids: list[Any], leader_id: Any = None
 ) -> ExpertGroup:
     """An expert group assigned to a prefecture (or the province's own group)."""
-    if actor is not None:
-        require(actor, MANAGE)
+    _require_directory_manager(actor)
     name = _text(name, "group", "name", 128, required=True)
     path = region_path(region)
     if len(path) > 4:
@@ -542,8 +553,7 @@ def expert_group_create(
 
 
 def _group(actor: Actor | None, group_id: Any) -> ExpertGroup:
-    if actor is not None:
-        require(actor, MANAGE)
+    _require_directory_manager(actor)
     group = _get(ExpertGroup.objects.select_for_update(), group_id)
     if group is None or (actor is not None and not covers(actor, MANAGE, group.region_id)):
         raise group_not_found()
@@ -577,8 +587,7 @@ def duty_assign(
 
 @transaction.atomic
 def duty_remove(*, actor: Actor | None, shift_id: Any) -> None:
-    if actor is not None:
-        require(actor, MANAGE)
+    _require_directory_manager(actor)
     duty = _get(DutyShift.objects.select_related("group"), shift_id)
     if duty is None or (actor is not None and not covers(actor, MANAGE, duty.group.region_id)):
         raise shift_not_found()
