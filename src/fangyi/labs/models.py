@@ -293,6 +293,9 @@ class Sample(models.Model):
             models.Index(fields=["county", "collected_at"]),
             models.Index(fields=["lab", "status"]),
             models.Index(fields=["county", "reported_at"]),
+            # Each lab's samples received and reported today (the testing dashboard).
+            models.Index(fields=["lab", "received_at"]),
+            models.Index(fields=["lab", "reported_at"]),
         ]
 
     def __str__(self) -> str:
