@@ -24,15 +24,12 @@ import datetime as dt
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from _backends import run_each_backend, throwaway_database
+
 FIRST_DAY = dt.date(2020, 2, 1)
 DAYS = 60
 RESIDENTS = 10_000
@@ -52,48 +49,16 @@ def main() -> None:
     if args.child:
         run_backend(args.child, args.samples, args.entries, args.postgres)
         return
-    server = args.postgres or os.environ.get("DATABASE_URL", "")
-    backends = [("sqlite", None)] + ([("postgres", server)] if server else [])
-    for backend, url in backends:
-        command = [
-            sys.executable, __file__, "--child", backend, "--samples", str(args.samples),
-            "--entries", str(args.entries),
-        ]  # fmt: skip
-        if url:
-            command += ["--postgres", url]
-        env = {**os.environ, "FANGYI_DEBUG": "1"}
-        env.pop("DATABASE_URL", None)
-        subprocess.run(command, check=True, env=env, cwd=ROOT)
-    if not server:
-        print("(PostgreSQL skipped: give --postgres URL or DATABASE_URL)")
+    run_each_backend(
+        __file__,
+        ["--samples", str(args.samples), "--entries", str(args.entries)],
+        args.postgres or os.environ.get("DATABASE_URL", ""),
+    )
 
 
 def run_backend(backend: str, samples: int, entries: int, server: str | None) -> None:
-    with tempfile.TemporaryDirectory(prefix="fangyi-bench-") as data_dir:
-        os.environ["FANGYI_DATA_DIR"] = data_dir
-        database = None
-        if backend == "postgres":
-            assert server
-            database = f"fangyi_bench_{os.getpid()}"
-            _admin(server, f'CREATE DATABASE "{database}"')
-            parts = urlsplit(server)
-            os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{database}"))
-        try:
-            _bench(backend, samples, entries)
-        finally:
-            if database and server:
-                from django.db import connections
-
-                connections.close_all()
-                _admin(server, f'DROP DATABASE IF EXISTS "{database}"')
-
-
-def _admin(server: str, statement: str) -> None:
-    import psycopg
-
-    parts = urlsplit(server)
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as connection:
-        connection.execute(statement)  # type: ignore[arg-type]
+    with throwaway_database(backend, server):
+        _bench(backend, samples, entries)
 
 
 def _bench(backend: str, samples: int, entries: int) -> None:
