@@ -1,7 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from fangyi.api import api
+from fangyi.core.converters import RowIdConverter
+
+register_converter(RowIdConverter, "rowid")
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -2,9 +2,9 @@
 summary, invitations, schedule, answers, opinions and closing; experts, groups and their rota."""
 
 import pytest
-from page_helpers import page_of, signed_in
+from tests.hospitals.conftest import TODAY
+from tests.hospitals.page_helpers import page_of, signed_in
 
-from conftest import TODAY
 from fangyi.accounts.choices import Role
 from fangyi.hospitals import models, services
 

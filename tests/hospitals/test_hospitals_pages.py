@@ -3,9 +3,9 @@ admissions and admit form, and an admission with its rounds, treatment, discharg
 death; roles and jurisdiction."""
 
 import pytest
-from page_helpers import page_of, signed_in
+from tests.hospitals.conftest import DAYS_AGO, TODAY, at
+from tests.hospitals.page_helpers import page_of, signed_in
 
-from conftest import DAYS_AGO, TODAY, at
 from fangyi.accounts.choices import Role
 from fangyi.hospitals import models, services
 from fangyi.labs import models as labs
@@ -78,6 +78,11 @@ def test_ward_capacity_outside_the_jurisdiction_is_not_found(make_user, hospital
 
 
 # A hospital --------------------------------------------------------------------------------------
+
+
+def test_a_hospital_number_too_long_for_the_database_is_no_page(manager):
+    assert signed_in(manager).get("/hospitals/99999999999999999999/").status_code == 404
+    assert signed_in(manager).get("/hospitals/2147483648/").status_code == 404
 
 
 def test_staff_admit_a_patient_by_identity_number(staff, hospital, new_id_number):

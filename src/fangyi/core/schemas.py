@@ -1,9 +1,14 @@
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import Field
+
+# The id of a row with an integer key (a place, a site, a login): what both databases can store,
+# so that an absurd number is a 422, not an overflow deep in the driver.
+MAX_ROW_ID = 2_147_483_647
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class JobOut(Schema):

@@ -3,10 +3,11 @@
 import uuid
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from fangyi.core.access import Actor
 from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE, request_actor
+from fangyi.core.schemas import MAX_ROW_ID
 from fangyi.core.validators import mask_name
 from fangyi.hospitals import selectors, services
 from fangyi.hospitals.models import (
@@ -217,7 +218,9 @@ def statistics(request: HttpRequest, filters: Query[StatisticsFilter]) -> Statis
 
 
 @router.put("/hospitals/{place_id}/wards/{bed_type}", response={200: WardOut, **ERRORS_WRITE})
-def ward_set(request: HttpRequest, place_id: int, bed_type: str, payload: WardIn) -> WardOut:
+def ward_set(
+    request: HttpRequest, bed_type: str, payload: WardIn, place_id: int = Path(..., ge=1, le=MAX_ROW_ID)
+) -> WardOut:
     """Open a ward or change its beds (409 `ward.below_occupancy` below the patients in it)."""
     ward = services.ward_set_capacity(
         actor=request_actor(request), hospital_id=place_id, bed_type=bed_type, capacity=payload.capacity

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from fangyi.core.schemas import RowId
 from fangyi.core.validators import NO_NUL_PATTERN
 
 EARLIEST = dt.date(2000, 1, 1)
@@ -71,7 +72,7 @@ class WardOut(Schema):
 
 
 class AdmissionFilter(Schema):
-    hospital_id: int | None = None
+    hospital_id: RowId | None = None
     status: Literal["admitted", "transferred", "discharged", "died"] | None = None
     limit: Limit = 50
     offset: Offset = 0
@@ -79,7 +80,7 @@ class AdmissionFilter(Schema):
 
 class AdmissionIn(Schema):
     case_id: uuid.UUID
-    hospital_id: int
+    hospital_id: RowId
     bed_type: BedTypeIn
     admitted_on: Day
     severity: Literal["mild", "moderate", "severe", "critical"] | None = None
@@ -145,7 +146,7 @@ class TreatmentOut(Schema):
 
 
 class TransferIn(Schema):
-    hospital_id: int
+    hospital_id: RowId
     bed_type: BedTypeIn
     date: Day
     reason: Annotated[str, Field(max_length=256, pattern=NO_NUL_PATTERN)]
@@ -194,7 +195,7 @@ class ExpertIn(Schema):
     specialty: Code
     title: Annotated[str, Field(max_length=64, pattern=NO_NUL_PATTERN)] = ""
     employer: Annotated[str, Field(max_length=128, pattern=NO_NUL_PATTERN)] = ""
-    user_id: int | None = None
+    user_id: RowId | None = None
 
 
 class ExpertOut(Schema):

@@ -5,8 +5,8 @@ from fangyi.hospitals import views
 app_name = "hospitals"
 urlpatterns = [
     path("", views.beds_view, name="beds"),
-    path("<int:place_id>/", views.hospital_view, name="hospital"),
-    path("<int:place_id>/wards/", views.ward_capacity_view, name="ward_capacity"),
+    path("<rowid:place_id>/", views.hospital_view, name="hospital"),
+    path("<rowid:place_id>/wards/", views.ward_capacity_view, name="ward_capacity"),
     path("admissions/<uuid:admission_id>/", views.admission_view, name="admission"),
     path(
         "admissions/<uuid:admission_id>/<slug:action>/", views.admission_action_view, name="admission_action"

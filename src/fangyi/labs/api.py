@@ -1,12 +1,12 @@
 import uuid
 
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Status
+from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from fangyi.core.access import Actor
 from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE, ErrorOut, request_actor
-from fangyi.core.schemas import JobAcceptedOut
+from fangyi.core.schemas import MAX_ROW_ID, JobAcceptedOut
 from fangyi.labs import services
 from fangyi.labs.models import ClinicVisit, Laboratory, Referral, Sample, TestResult
 from fangyi.labs.schemas import (
@@ -364,7 +364,9 @@ def laboratories(request: HttpRequest, filters: Query[LaboratoryFilter]) -> list
 
 
 @router.put("/laboratories/{place_id}", response={200: LaboratoryOut, **ERRORS_WRITE})
-def laboratory_capacity(request: HttpRequest, place_id: int, payload: CapacityIn) -> LaboratoryOut:
+def laboratory_capacity(
+    request: HttpRequest, payload: CapacityIn, place_id: int = Path(..., ge=1, le=MAX_ROW_ID)
+) -> LaboratoryOut:
     """Set a lab's daily capacity (county, prefecture and province officials)."""
     lab = services.laboratory_set_capacity(
         actor=request_actor(request), place_id=place_id, daily_capacity=payload.daily_capacity

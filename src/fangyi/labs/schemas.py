@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field
 
+from fangyi.core.schemas import RowId
 from fangyi.core.validators import NO_NUL_PATTERN
 from fangyi.labs.services import EARLIEST_SAMPLE, LAB_MAX, NOTE_MAX
 
@@ -168,11 +169,11 @@ class PositivityDay(Schema):
 
 
 class VisitFilter(Page):
-    clinic_id: int | None = None
+    clinic_id: RowId | None = None
 
 
 class VisitIn(Schema):
-    clinic_id: int
+    clinic_id: RowId
     person_id: uuid.UUID
     temperature: Decimal = Field(description="°C, 34.0 to 43.0")
     symptoms: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=20)
@@ -210,12 +211,12 @@ class VisitPage(Schema):
 
 class SampleFilter(Page):
     status: str | None = Field(default=None, max_length=16, pattern=NO_NUL_PATTERN)
-    lab_id: int | None = None
+    lab_id: RowId | None = None
     query: str | None = Field(default=None, max_length=64, pattern=NO_NUL_PATTERN)
 
 
 class SampleIn(Schema):
-    place_id: int
+    place_id: RowId
     person_id: uuid.UUID
     barcode: Barcode
     visit_id: uuid.UUID | None = None
@@ -251,14 +252,14 @@ class SamplePage(Schema):
 
 
 class PoolIn(Schema):
-    place_id: int
+    place_id: RowId
     barcode: Barcode
     size: int = Field(ge=1, le=1000)
     member_barcodes: list[Barcode] = Field(max_length=1000)
 
 
 class BarcodesIn(Schema):
-    lab_id: int
+    lab_id: RowId
     barcodes: list[Barcode] = Field(min_length=1, max_length=5000)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field
 
+from fangyi.core.schemas import RowId
 from fangyi.core.validators import NO_NUL_PATTERN
 
 # Dates sent to the API: well-formed and from 2000 on (the services check the rest: not in the
@@ -119,7 +120,7 @@ class ObservationIn(Schema):
     kind: Code = Field(description="home, centralised or monitoring")
     source: Code = Field(description="contact, screening, gate, arrival or other")
     last_exposure_on: Day
-    site_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="centralised only")
+    site_id: RowId | None = Field(default=None, description="centralised only")
     room: Room = ""
 
 
@@ -252,7 +253,7 @@ class ContactIn(Schema):
     via_contact_id: uuid.UUID | None = Field(default=None, description="the primary contact (secondary)")
     note: Text = ""
     observation_kind: Code = "home"
-    site_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    site_id: RowId | None = None
     room: Room = ""
 
 
@@ -261,7 +262,7 @@ class ContactIn(Schema):
 
 class TransmissionGraphFilter(Schema):
     case_id: uuid.UUID | None = None
-    cluster_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    cluster_id: RowId | None = None
     region: RegionCode | None = None
 
 

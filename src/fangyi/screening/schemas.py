@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from fangyi.core.schemas import RowId
 from fangyi.core.validators import NO_NUL_PATTERN
 from fangyi.quarantine.models import ObservationPeriod
 from fangyi.screening.models import RiskArea
@@ -194,9 +195,7 @@ class TaskVerifyIn(Schema):
         ),
     )
     note: Note = ""
-    site_id: int | None = Field(
-        default=None, ge=1, le=2_147_483_647, description="for centralised observation"
-    )
+    site_id: RowId | None = Field(default=None, description="for centralised observation")
     room: str = Field(default="", max_length=ROOM_MAX, pattern=NO_NUL_PATTERN)
 
 
