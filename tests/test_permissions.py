@@ -1100,6 +1100,15 @@ def test_the_role_table_gives_sensitive_capabilities_to_officials_only():
     assert holders("labs.manage") == holders("hospitals.manage") == officials
     assert holders("hospitals.treat") == {"hospital_staff"}
     assert holders("hospitals.consult") == {"expert"}
+    assert holders("supplies.manage") == {"provincial_command", "supply_officer"}
+    assert holders("supplies.donations") == {"supply_officer"}
+    assert holders("command.issue") == officials | {"township_official"}
+    assert holders("command.respond") == {
+        "prefecture_official",
+        "county_official",
+        "township_official",
+        "grid_worker",
+    }
     assert {role for role in Role.values if not capabilities(role)} == {"employer", "merchant"}
     assert holders("screening.run") == {"provincial_command", "prefecture_official", "county_official"}
     assert holders("screening.verify") == {

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "fangyi.quarantine",
     "fangyi.screening",
     "fangyi.healthpass",
+    "fangyi.supplies",
+    "fangyi.command",
     "fangyi.demo",
     "fangyi.web",
 ]

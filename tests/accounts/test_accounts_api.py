@@ -199,6 +199,9 @@ def test_me_shows_roles_and_capabilities(api_client, official):
         "audit.view": ["430102"],
         "cases.report": ["430102"],
         "cases.view": ["430102"],
+        "command.issue": ["430102"],
+        "command.respond": ["430102"],
+        "command.view": ["430102"],
         "healthpass.manage": ["430102"],
         "healthpass.view": ["430102"],
         "hospitals.manage": ["430102"],
@@ -220,6 +223,8 @@ def test_me_shows_roles_and_capabilities(api_client, official):
         "screening.run": ["430102"],
         "screening.verify": ["430102"],
         "screening.view": ["430102"],
+        "supplies.request": ["430102"],
+        "supplies.view": ["430102"],
     }
 
 

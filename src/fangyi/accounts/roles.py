@@ -18,6 +18,8 @@ OFFICIAL = {
     "quarantine.view",
     "labs.view",
     "hospitals.view",
+    "supplies.view",
+    "command.view",
 }
 # Officials who work colour overrides and appeals, follow up fever referrals, run screenings and
 # manage observation and contact tracing in their area.
@@ -32,6 +34,9 @@ MANAGING = {
 }
 # Officials who set up labs, designated hospitals and bed capacity, and the expert groups.
 SETTING_UP = {"labs.manage", "hospitals.manage"}
+# Every command level issues directives to the levels below it, acts on those it receives, and
+# asks for supplies for its area.
+COMMANDING = {"command.issue", "command.respond", "supplies.request"}
 CLINICAL = {
     "places.view",
     "people.view",
@@ -44,16 +49,28 @@ CLINICAL = {
 }
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PROVINCIAL_COMMAND: frozenset(
-        OFFICIAL | MANAGING | SETTING_UP | {"people.reveal", "places.manage", "response.manage"}
+        OFFICIAL
+        | MANAGING
+        | SETTING_UP
+        | {"people.reveal", "places.manage", "response.manage", "command.issue", "supplies.manage"}
     ),
     Role.PREFECTURE_OFFICIAL: frozenset(
-        OFFICIAL | MANAGING | SETTING_UP | {"people.reveal", "people.manage", "places.manage", "cases.report"}
+        OFFICIAL
+        | MANAGING
+        | SETTING_UP
+        | COMMANDING
+        | {"people.reveal", "people.manage", "places.manage", "cases.report"}
     ),
     Role.COUNTY_OFFICIAL: frozenset(
-        OFFICIAL | MANAGING | SETTING_UP | {"people.reveal", "people.manage", "places.manage", "cases.report"}
+        OFFICIAL
+        | MANAGING
+        | SETTING_UP
+        | COMMANDING
+        | {"people.reveal", "people.manage", "places.manage", "cases.report"}
     ),
     Role.TOWNSHIP_OFFICIAL: frozenset(
         OFFICIAL
+        | COMMANDING
         | {
             "people.manage",
             "places.manage",
@@ -75,6 +92,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "screening.verify",
             "quarantine.view",
             "quarantine.checkin",
+            # The village's own directives: acknowledged and reported on by its grid worker.
+            "command.view",
+            "command.respond",
         }
     ),
     Role.CHECKPOINT_STAFF: frozenset({"places.view", "healthpass.scan"}),
@@ -86,12 +106,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {"places.view", "people.view", "cases.view", "reports.view", "labs.view", "labs.results"}
     ),
     # Hospital staff admit and treat cases, transfer them and ask the experts for a consultation.
-    Role.HOSPITAL_STAFF: frozenset(CLINICAL | {"labs.results", "hospitals.treat"}),
+    Role.HOSPITAL_STAFF: frozenset(CLINICAL | {"labs.results", "hospitals.treat", "supplies.request"}),
     # An expert reads the patients of the consultations they are invited to and gives an opinion.
     Role.EXPERT: frozenset(
         {"places.view", "cases.view", "reports.view", "hospitals.view", "hospitals.consult"}
     ),
-    Role.SUPPLY_OFFICER: frozenset({"places.view"}),
+    # A supply officer keeps the warehouses' ledger, runs allocations, ships and records donations.
+    Role.SUPPLY_OFFICER: frozenset({"places.view", "supplies.view", "supplies.manage", "supplies.donations"}),
     Role.ENTERPRISE_LIAISON: frozenset({"places.view", "healthpass.scan"}),
     Role.EMPLOYER: frozenset(),
     Role.MERCHANT: frozenset(),
