@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from fangyi.accounts.api import router as accounts_router
 from fangyi.accounts.auth import API_AUTH
+from fangyi.command.api import router as command_router
 from fangyi.core.api import router as jobs_router
 from fangyi.core.errors import DomainError
 from fangyi.healthpass.api import router as healthpass_router
@@ -18,6 +19,7 @@ from fangyi.people.api import router as people_router
 from fangyi.quarantine.api import router as quarantine_router
 from fangyi.regions.api import router as regions_router
 from fangyi.screening.api import router as screening_router
+from fangyi.supplies.api import router as supplies_router
 from fangyi.surveillance.api import router as surveillance_router
 
 api = NinjaAPI(
@@ -47,6 +49,8 @@ api.add_router("/labs", labs_router)
 api.add_router("/hospitals", hospitals_router)
 api.add_router("/screening", screening_router)
 api.add_router("/quarantine", quarantine_router)
+api.add_router("/supplies", supplies_router)
+api.add_router("/command", command_router)
 
 
 def _error(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:

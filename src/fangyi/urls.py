@@ -16,6 +16,8 @@ urlpatterns = [
     path("hospitals/", include("fangyi.hospitals.urls")),
     path("screening/", include("fangyi.screening.urls")),
     path("quarantine/", include("fangyi.quarantine.urls")),
+    path("supplies/", include("fangyi.supplies.urls")),
+    path("command/", include("fangyi.command.urls")),
     path("healthpass/gate/", include("fangyi.healthpass.gate_urls")),
     path("healthpass/", include("fangyi.healthpass.urls")),
     path("", include("fangyi.web.urls")),

@@ -8,37 +8,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(db_index=True, max_length=64, verbose_name='kind')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], db_index=True, default='queued', max_length=16, verbose_name='status')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='done')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='total')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('params', models.JSONField(blank=True, default=dict, verbose_name='options')),
-                ('input_name', models.CharField(blank=True, max_length=255, verbose_name='input file name')),
-                ('input_data', models.BinaryField(blank=True, default=b'', verbose_name='input file')),
-                ('result', models.JSONField(blank=True, default=dict, verbose_name='result')),
-                ('region_path', models.CharField(blank=True, db_index=True, max_length=16, verbose_name='region')),
-                ('capability', models.CharField(blank=True, max_length=64, verbose_name='visible with capability')),
-                ('created_at', models.DateTimeField(db_index=True, default=fangyi.core.clock.now, verbose_name='created')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='started by')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("kind", models.CharField(db_index=True, max_length=64, verbose_name="kind")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="done")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="total")),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                ("params", models.JSONField(blank=True, default=dict, verbose_name="options")),
+                ("input_name", models.CharField(blank=True, max_length=255, verbose_name="input file name")),
+                ("input_data", models.BinaryField(blank=True, default=b"", verbose_name="input file")),
+                ("result", models.JSONField(blank=True, default=dict, verbose_name="result")),
+                (
+                    "region_path",
+                    models.CharField(blank=True, db_index=True, max_length=16, verbose_name="region"),
+                ),
+                (
+                    "capability",
+                    models.CharField(blank=True, max_length=64, verbose_name="visible with capability"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=fangyi.core.clock.now, verbose_name="created"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="started by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'background job',
-                'verbose_name_plural': 'background jobs',
-                'ordering': ['-created_at'],
+                "verbose_name": "background job",
+                "verbose_name_plural": "background jobs",
+                "ordering": ["-created_at"],
             },
         ),
     ]

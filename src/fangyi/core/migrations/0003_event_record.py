@@ -5,24 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_job'),
+        ("core", "0002_job"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EventRecord',
+            name="EventRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=64, verbose_name='event')),
-                ('payload', models.JSONField(default=dict, verbose_name='payload')),
-                ('at', models.DateTimeField(db_index=True, default=fangyi.core.clock.now, verbose_name='time')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=64, verbose_name="event")),
+                ("payload", models.JSONField(default=dict, verbose_name="payload")),
+                (
+                    "at",
+                    models.DateTimeField(db_index=True, default=fangyi.core.clock.now, verbose_name="time"),
+                ),
             ],
             options={
-                'verbose_name': 'domain event',
-                'verbose_name_plural': 'domain events',
-                'ordering': ['at', 'id'],
+                "verbose_name": "domain event",
+                "verbose_name_plural": "domain events",
+                "ordering": ["at", "id"],
             },
         ),
     ]

@@ -8,237 +8,589 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
-        ('regions', '0001_initial'),
+        ("people", "0001_initial"),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ColourRuleSet',
+            name="ColourRuleSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=32, unique=True, verbose_name='version')),
-                ('description', models.CharField(blank=True, max_length=256, verbose_name='description')),
-                ('effective_from', models.DateField(verbose_name='effective from')),
-                ('arrival_window_days', models.PositiveSmallIntegerField(default=14, verbose_name='arrivals window (days)')),
-                ('yellow_release_days', models.PositiveSmallIntegerField(default=7, verbose_name='yellow: check-in days to release')),
-                ('red_release_days', models.PositiveSmallIntegerField(default=14, verbose_name='red: check-in days to release')),
-                ('checkins_required', models.BooleanField(default=True, verbose_name='release needs daily check-ins')),
-                ('negative_test_for_red', models.BooleanField(default=True, verbose_name='red release needs a negative test')),
-                ('fever_threshold', models.DecimalField(decimal_places=1, default=37.3, max_digits=3, verbose_name='fever threshold (°C)')),
-                ('high_risk_areas', models.JSONField(blank=True, default=list, verbose_name='high-risk areas')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=32, unique=True, verbose_name="version")),
+                ("description", models.CharField(blank=True, max_length=256, verbose_name="description")),
+                ("effective_from", models.DateField(verbose_name="effective from")),
+                (
+                    "arrival_window_days",
+                    models.PositiveSmallIntegerField(default=14, verbose_name="arrivals window (days)"),
+                ),
+                (
+                    "yellow_release_days",
+                    models.PositiveSmallIntegerField(
+                        default=7, verbose_name="yellow: check-in days to release"
+                    ),
+                ),
+                (
+                    "red_release_days",
+                    models.PositiveSmallIntegerField(
+                        default=14, verbose_name="red: check-in days to release"
+                    ),
+                ),
+                (
+                    "checkins_required",
+                    models.BooleanField(default=True, verbose_name="release needs daily check-ins"),
+                ),
+                (
+                    "negative_test_for_red",
+                    models.BooleanField(default=True, verbose_name="red release needs a negative test"),
+                ),
+                (
+                    "fever_threshold",
+                    models.DecimalField(
+                        decimal_places=1, default=37.3, max_digits=3, verbose_name="fever threshold (°C)"
+                    ),
+                ),
+                (
+                    "high_risk_areas",
+                    models.JSONField(blank=True, default=list, verbose_name="high-risk areas"),
+                ),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'colour rule set',
-                'verbose_name_plural': 'colour rule sets',
-                'ordering': ['-effective_from', '-created_at'],
+                "verbose_name": "colour rule set",
+                "verbose_name_plural": "colour rule sets",
+                "ordering": ["-effective_from", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ColourState',
+            name="ColourState",
             fields=[
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='people.person', verbose_name='resident')),
-                ('subject', models.CharField(max_length=32, unique=True, verbose_name='pass subject')),
-                ('colour', models.CharField(choices=[('green', 'Green'), ('yellow', 'Yellow'), ('red', 'Red')], db_index=True, max_length=8, verbose_name='colour')),
-                ('reason_code', models.CharField(max_length=32, verbose_name='reason')),
-                ('reason_params', models.JSONField(blank=True, default=dict, verbose_name='reason details')),
-                ('rule_version', models.CharField(max_length=32, verbose_name='rule version')),
-                ('since', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='since')),
-                ('computed_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='computed')),
-                ('pass_expires_at', models.DateTimeField(blank=True, null=True, verbose_name='last pass valid until')),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="people.person",
+                        verbose_name="resident",
+                    ),
+                ),
+                ("subject", models.CharField(max_length=32, unique=True, verbose_name="pass subject")),
+                (
+                    "colour",
+                    models.CharField(
+                        choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")],
+                        db_index=True,
+                        max_length=8,
+                        verbose_name="colour",
+                    ),
+                ),
+                ("reason_code", models.CharField(max_length=32, verbose_name="reason")),
+                ("reason_params", models.JSONField(blank=True, default=dict, verbose_name="reason details")),
+                ("rule_version", models.CharField(max_length=32, verbose_name="rule version")),
+                ("since", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="since")),
+                ("computed_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="computed")),
+                (
+                    "pass_expires_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last pass valid until"),
+                ),
             ],
             options={
-                'verbose_name': 'colour',
-                'verbose_name_plural': 'colours',
+                "verbose_name": "colour",
+                "verbose_name_plural": "colours",
             },
         ),
         migrations.CreateModel(
-            name='Revocation',
+            name="Revocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(db_index=True, max_length=32, verbose_name='pass subject')),
-                ('revoked_before', models.DateTimeField(verbose_name='revokes passes issued up to')),
-                ('created_at', models.DateTimeField(db_index=True, default=fangyi.core.clock.now, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(db_index=True, max_length=32, verbose_name="pass subject")),
+                ("revoked_before", models.DateTimeField(verbose_name="revokes passes issued up to")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=fangyi.core.clock.now, verbose_name="created"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'revocation',
-                'verbose_name_plural': 'revocations',
-                'ordering': ['id'],
+                "verbose_name": "revocation",
+                "verbose_name_plural": "revocations",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='SigningKey',
+            name="SigningKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kid', models.CharField(max_length=16, unique=True, verbose_name='key id')),
-                ('public_key_pem', models.TextField(verbose_name='public key')),
-                ('private_key_encrypted', models.TextField(verbose_name='private key (encrypted)')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='created')),
-                ('retired_at', models.DateTimeField(blank=True, null=True, verbose_name='retired')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kid", models.CharField(max_length=16, unique=True, verbose_name="key id")),
+                ("public_key_pem", models.TextField(verbose_name="public key")),
+                ("private_key_encrypted", models.TextField(verbose_name="private key (encrypted)")),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="created")),
+                ("retired_at", models.DateTimeField(blank=True, null=True, verbose_name="retired")),
             ],
             options={
-                'verbose_name': 'signing key',
-                'verbose_name_plural': 'signing keys',
-                'ordering': ['-created_at'],
+                "verbose_name": "signing key",
+                "verbose_name_plural": "signing keys",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Appeal',
+            name="Appeal",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('colour', models.CharField(choices=[('green', 'Green'), ('yellow', 'Yellow'), ('red', 'Red')], max_length=8, verbose_name='colour when filed')),
-                ('text', models.TextField(verbose_name='why the colour is wrong')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('upheld', 'Upheld: override requested'), ('rejected', 'Rejected')], default='open', max_length=12, verbose_name='status')),
-                ('filed_at', models.DateTimeField(db_index=True, default=fangyi.core.clock.now, verbose_name='filed')),
-                ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='handled')),
-                ('response', models.TextField(blank=True, verbose_name='response')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='handled by')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person', verbose_name='resident')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='home')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                (
+                    "colour",
+                    models.CharField(
+                        choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")],
+                        max_length=8,
+                        verbose_name="colour when filed",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="why the colour is wrong")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("upheld", "Upheld: override requested"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="open",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "filed_at",
+                    models.DateTimeField(db_index=True, default=fangyi.core.clock.now, verbose_name="filed"),
+                ),
+                ("handled_at", models.DateTimeField(blank=True, null=True, verbose_name="handled")),
+                ("response", models.TextField(blank=True, verbose_name="response")),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="handled by",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="resident",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="home",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'appeal',
-                'verbose_name_plural': 'appeals',
-                'ordering': ['filed_at'],
+                "verbose_name": "appeal",
+                "verbose_name_plural": "appeals",
+                "ordering": ["filed_at"],
             },
         ),
         migrations.CreateModel(
-            name='ColourChange',
+            name="ColourChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=fangyi.core.clock.now, verbose_name='time')),
-                ('from_colour', models.CharField(blank=True, choices=[('green', 'Green'), ('yellow', 'Yellow'), ('red', 'Red')], max_length=8, verbose_name='from')),
-                ('to_colour', models.CharField(choices=[('green', 'Green'), ('yellow', 'Yellow'), ('red', 'Red')], max_length=8, verbose_name='to')),
-                ('rule_version', models.CharField(max_length=32, verbose_name='rule version')),
-                ('reason_code', models.CharField(max_length=32, verbose_name='reason')),
-                ('reason_params', models.JSONField(blank=True, default=dict, verbose_name='reason details')),
-                ('evidence', models.JSONField(blank=True, default=list, verbose_name='evidence')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person', verbose_name='resident')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='home')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(db_index=True, default=fangyi.core.clock.now, verbose_name="time"),
+                ),
+                (
+                    "from_colour",
+                    models.CharField(
+                        blank=True,
+                        choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")],
+                        max_length=8,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_colour",
+                    models.CharField(
+                        choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")],
+                        max_length=8,
+                        verbose_name="to",
+                    ),
+                ),
+                ("rule_version", models.CharField(max_length=32, verbose_name="rule version")),
+                ("reason_code", models.CharField(max_length=32, verbose_name="reason")),
+                ("reason_params", models.JSONField(blank=True, default=dict, verbose_name="reason details")),
+                ("evidence", models.JSONField(blank=True, default=list, verbose_name="evidence")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="resident",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="home",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'colour change',
-                'verbose_name_plural': 'colour changes',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "colour change",
+                "verbose_name_plural": "colour changes",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ColourOverride',
+            name="ColourOverride",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('colour', models.CharField(choices=[('green', 'Green'), ('yellow', 'Yellow'), ('red', 'Red')], max_length=8, verbose_name='colour')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('status', models.CharField(choices=[('requested', 'Awaiting a second approver'), ('approved', 'In force'), ('rejected', 'Rejected'), ('ended', 'Ended')], default='requested', max_length=12, verbose_name='status')),
-                ('ends_at', models.DateTimeField(verbose_name='in force until')),
-                ('requested_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='requested')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided')),
-                ('decision_note', models.CharField(blank=True, max_length=256, verbose_name='note')),
-                ('appeal', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='healthpass.appeal', verbose_name='appeal')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person', verbose_name='resident')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='home')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                (
+                    "colour",
+                    models.CharField(
+                        choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")],
+                        max_length=8,
+                        verbose_name="colour",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Awaiting a second approver"),
+                            ("approved", "In force"),
+                            ("rejected", "Rejected"),
+                            ("ended", "Ended"),
+                        ],
+                        default="requested",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("ends_at", models.DateTimeField(verbose_name="in force until")),
+                (
+                    "requested_at",
+                    models.DateTimeField(default=fangyi.core.clock.now, verbose_name="requested"),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided")),
+                ("decision_note", models.CharField(blank=True, max_length=256, verbose_name="note")),
+                (
+                    "appeal",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="healthpass.appeal",
+                        verbose_name="appeal",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="resident",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="home",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'colour override',
-                'verbose_name_plural': 'colour overrides',
-                'ordering': ['-requested_at'],
+                "verbose_name": "colour override",
+                "verbose_name_plural": "colour overrides",
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='HealthDeclaration',
+            name="HealthDeclaration",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('date', models.DateField(verbose_name='date')),
-                ('submitted_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='submitted')),
-                ('temperature', models.DecimalField(decimal_places=1, max_digits=4, verbose_name='temperature (°C)')),
-                ('symptoms', models.JSONField(blank=True, default=list, verbose_name='symptoms')),
-                ('travelled', models.BooleanField(default=False, verbose_name='arrived from elsewhere in the last 14 days')),
-                ('origin', models.CharField(blank=True, max_length=128, verbose_name='came from')),
-                ('arrival_date', models.DateField(blank=True, null=True, verbose_name='arrived on')),
-                ('high_risk_reason', models.CharField(blank=True, max_length=128, verbose_name='high-risk origin')),
-                ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='arrival verified')),
-                ('origin_county', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='came from (county in the province)')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person', verbose_name='resident')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='home')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='verified by')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "submitted_at",
+                    models.DateTimeField(default=fangyi.core.clock.now, verbose_name="submitted"),
+                ),
+                (
+                    "temperature",
+                    models.DecimalField(decimal_places=1, max_digits=4, verbose_name="temperature (°C)"),
+                ),
+                ("symptoms", models.JSONField(blank=True, default=list, verbose_name="symptoms")),
+                (
+                    "travelled",
+                    models.BooleanField(
+                        default=False, verbose_name="arrived from elsewhere in the last 14 days"
+                    ),
+                ),
+                ("origin", models.CharField(blank=True, max_length=128, verbose_name="came from")),
+                ("arrival_date", models.DateField(blank=True, null=True, verbose_name="arrived on")),
+                (
+                    "high_risk_reason",
+                    models.CharField(blank=True, max_length=128, verbose_name="high-risk origin"),
+                ),
+                ("verified_at", models.DateTimeField(blank=True, null=True, verbose_name="arrival verified")),
+                (
+                    "origin_county",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="came from (county in the province)",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="resident",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="home",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="verified by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'health declaration',
-                'verbose_name_plural': 'health declarations',
-                'ordering': ['-date'],
+                "verbose_name": "health declaration",
+                "verbose_name_plural": "health declarations",
+                "ordering": ["-date"],
             },
         ),
         migrations.CreateModel(
-            name='Scan',
+            name="Scan",
             fields=[
-                ('id', models.UUIDField(editable=False, primary_key=True, serialize=False)),
-                ('scanned_at', models.DateTimeField(db_index=True, verbose_name='scanned')),
-                ('received_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='received')),
-                ('offline', models.BooleanField(default=False, verbose_name='queued offline')),
-                ('subject', models.CharField(blank=True, max_length=32, verbose_name='pass subject')),
-                ('colour', models.CharField(blank=True, choices=[('green', 'Green'), ('yellow', 'Yellow'), ('red', 'Red')], max_length=8, verbose_name='colour')),
-                ('verify_code', models.CharField(max_length=24, verbose_name='verification')),
-                ('temperature', models.DecimalField(decimal_places=1, max_digits=4, verbose_name='temperature (°C)')),
-                ('fever', models.BooleanField(default=False, verbose_name='fever')),
-                ('decision', models.CharField(choices=[('pass', 'Pass'), ('stop', 'Stop')], max_length=8, verbose_name='decision')),
-                ('reason_code', models.CharField(max_length=24, verbose_name='reason')),
-                ('referral_id', models.UUIDField(blank=True, null=True, verbose_name='fever referral')),
-                ('place', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.place', verbose_name='place')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='staff')),
+                ("id", models.UUIDField(editable=False, primary_key=True, serialize=False)),
+                ("scanned_at", models.DateTimeField(db_index=True, verbose_name="scanned")),
+                ("received_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="received")),
+                ("offline", models.BooleanField(default=False, verbose_name="queued offline")),
+                ("subject", models.CharField(blank=True, max_length=32, verbose_name="pass subject")),
+                (
+                    "colour",
+                    models.CharField(
+                        blank=True,
+                        choices=[("green", "Green"), ("yellow", "Yellow"), ("red", "Red")],
+                        max_length=8,
+                        verbose_name="colour",
+                    ),
+                ),
+                ("verify_code", models.CharField(max_length=24, verbose_name="verification")),
+                (
+                    "temperature",
+                    models.DecimalField(decimal_places=1, max_digits=4, verbose_name="temperature (°C)"),
+                ),
+                ("fever", models.BooleanField(default=False, verbose_name="fever")),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("pass", "Pass"), ("stop", "Stop")], max_length=8, verbose_name="decision"
+                    ),
+                ),
+                ("reason_code", models.CharField(max_length=24, verbose_name="reason")),
+                ("referral_id", models.UUIDField(blank=True, null=True, verbose_name="fever referral")),
+                (
+                    "place",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.place",
+                        verbose_name="place",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'scan',
-                'verbose_name_plural': 'scans',
-                'ordering': ['-scanned_at'],
+                "verbose_name": "scan",
+                "verbose_name_plural": "scans",
+                "ordering": ["-scanned_at"],
             },
         ),
         migrations.CreateModel(
-            name='ScanTally',
+            name="ScanTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('scans', models.PositiveIntegerField(default=0, verbose_name='scans')),
-                ('stops', models.PositiveIntegerField(default=0, verbose_name='stops')),
-                ('fevers', models.PositiveIntegerField(default=0, verbose_name='fevers')),
-                ('place', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.place', verbose_name='place')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                ("scans", models.PositiveIntegerField(default=0, verbose_name="scans")),
+                ("stops", models.PositiveIntegerField(default=0, verbose_name="stops")),
+                ("fevers", models.PositiveIntegerField(default=0, verbose_name="fevers")),
+                (
+                    "place",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.place",
+                        verbose_name="place",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'daily scan tally',
-                'verbose_name_plural': 'daily scan tallies',
-                'ordering': ['-date', 'place_id'],
+                "verbose_name": "daily scan tally",
+                "verbose_name_plural": "daily scan tallies",
+                "ordering": ["-date", "place_id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='appeal',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('person',), name='appeal_one_open_per_person'),
+            model_name="appeal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")), fields=("person",), name="appeal_one_open_per_person"
+            ),
         ),
         migrations.AddIndex(
-            model_name='colourchange',
-            index=models.Index(fields=['person', '-at'], name='healthpass__person__8ae41c_idx'),
+            model_name="colourchange",
+            index=models.Index(fields=["person", "-at"], name="healthpass__person__8ae41c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='colouroverride',
-            constraint=models.CheckConstraint(condition=models.Q(('decided_by__isnull', True), models.Q(('decided_by', models.F('requested_by')), _negated=True), _connector='OR'), name='override_second_approver'),
+            model_name="colouroverride",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("decided_by__isnull", True),
+                    models.Q(("decided_by", models.F("requested_by")), _negated=True),
+                    _connector="OR",
+                ),
+                name="override_second_approver",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='healthdeclaration',
-            constraint=models.UniqueConstraint(fields=('person', 'date'), name='declaration_one_per_day'),
+            model_name="healthdeclaration",
+            constraint=models.UniqueConstraint(fields=("person", "date"), name="declaration_one_per_day"),
         ),
         migrations.AddIndex(
-            model_name='scan',
-            index=models.Index(fields=['place', '-scanned_at'], name='healthpass__place_i_600c88_idx'),
+            model_name="scan",
+            index=models.Index(fields=["place", "-scanned_at"], name="healthpass__place_i_600c88_idx"),
         ),
         migrations.AddConstraint(
-            model_name='scantally',
-            constraint=models.UniqueConstraint(fields=('place', 'date'), name='scan_tally_place_day'),
+            model_name="scantally",
+            constraint=models.UniqueConstraint(fields=("place", "date"), name="scan_tally_place_day"),
         ),
     ]

@@ -8,68 +8,195 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
-        ('regions', '0001_initial'),
+        ("people", "0001_initial"),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('source', models.CharField(choices=[('gate', 'Gate stop'), ('check_in', 'Observation check-in'), ('self_report', 'Self-reported'), ('clinic', 'Walk-in at a fever clinic')], max_length=16, verbose_name='source')),
-                ('temperature', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='temperature (°C)')),
-                ('reason', models.CharField(max_length=256, verbose_name='reason')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('cleared', 'Cleared: not a case'), ('case_reported', 'Reported as a suspected case')], default='open', max_length=16, verbose_name='status')),
-                ('opened_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='opened')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('outcome_note', models.CharField(blank=True, max_length=256, verbose_name='outcome note')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='closed by')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='county')),
-                ('opened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='opened by')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='person')),
-                ('place', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.place', verbose_name='raised at')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("gate", "Gate stop"),
+                            ("check_in", "Observation check-in"),
+                            ("self_report", "Self-reported"),
+                            ("clinic", "Walk-in at a fever clinic"),
+                        ],
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "temperature",
+                    models.DecimalField(
+                        blank=True, decimal_places=1, max_digits=4, null=True, verbose_name="temperature (°C)"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=256, verbose_name="reason")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("cleared", "Cleared: not a case"),
+                            ("case_reported", "Reported as a suspected case"),
+                        ],
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="opened")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                ("outcome_note", models.CharField(blank=True, max_length=256, verbose_name="outcome note")),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="closed by",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="county",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="opened by",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.place",
+                        verbose_name="raised at",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'referral',
-                'verbose_name_plural': 'referrals',
-                'ordering': ['-opened_at', 'id'],
+                "verbose_name": "referral",
+                "verbose_name_plural": "referrals",
+                "ordering": ["-opened_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TestResult',
+            name="TestResult",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('sampled_on', models.DateField(verbose_name='sampled on')),
-                ('result', models.CharField(choices=[('negative', 'Negative'), ('positive', 'Positive')], max_length=8, verbose_name='result')),
-                ('lab', models.CharField(max_length=128, verbose_name='laboratory')),
-                ('reported_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='reported')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='county')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='person')),
-                ('referral', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='results', to='labs.referral', verbose_name='referral')),
-                ('reported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reported by')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("sampled_on", models.DateField(verbose_name="sampled on")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[("negative", "Negative"), ("positive", "Positive")],
+                        max_length=8,
+                        verbose_name="result",
+                    ),
+                ),
+                ("lab", models.CharField(max_length=128, verbose_name="laboratory")),
+                ("reported_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="reported")),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="county",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="labs.referral",
+                        verbose_name="referral",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reported by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'test result',
-                'verbose_name_plural': 'test results',
-                'ordering': ['sampled_on', 'reported_at', 'id'],
+                "verbose_name": "test result",
+                "verbose_name_plural": "test results",
+                "ordering": ["sampled_on", "reported_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['county', 'status'], name='labs_referr_county__b9f0c1_idx'),
+            model_name="referral",
+            index=models.Index(fields=["county", "status"], name="labs_referr_county__b9f0c1_idx"),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('person',), name='referral_one_open_per_person'),
+            model_name="referral",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")),
+                fields=("person",),
+                name="referral_one_open_per_person",
+            ),
         ),
         migrations.AddIndex(
-            model_name='testresult',
-            index=models.Index(fields=['county', 'sampled_on'], name='labs_testre_county__98a80c_idx'),
+            model_name="testresult",
+            index=models.Index(fields=["county", "sampled_on"], name="labs_testre_county__98a80c_idx"),
         ),
     ]

@@ -8,146 +8,432 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('labs', '0001_initial'),
-        ('people', '0001_initial'),
-        ('regions', '0001_initial'),
+        ("labs", "0001_initial"),
+        ("people", "0001_initial"),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Laboratory',
+            name="Laboratory",
             fields=[
-                ('place', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='+', serialize=False, to='regions.place', verbose_name='place')),
-                ('daily_capacity', models.PositiveIntegerField(verbose_name='daily capacity (samples)')),
+                (
+                    "place",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="regions.place",
+                        verbose_name="place",
+                    ),
+                ),
+                ("daily_capacity", models.PositiveIntegerField(verbose_name="daily capacity (samples)")),
             ],
             options={
-                'verbose_name': 'laboratory',
-                'verbose_name_plural': 'laboratories',
+                "verbose_name": "laboratory",
+                "verbose_name_plural": "laboratories",
             },
         ),
         migrations.AddField(
-            model_name='testresult',
-            name='ct_value',
-            field=models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='Ct value'),
+            model_name="testresult",
+            name="ct_value",
+            field=models.DecimalField(
+                blank=True, decimal_places=1, max_digits=4, null=True, verbose_name="Ct value"
+            ),
         ),
         migrations.AddField(
-            model_name='testresult',
-            name='sampled_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='sampled at'),
+            model_name="testresult",
+            name="sampled_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="sampled at"),
         ),
         migrations.AlterField(
-            model_name='testresult',
-            name='result',
-            field=models.CharField(choices=[('negative', 'Negative'), ('positive', 'Positive'), ('inconclusive', 'Inconclusive')], max_length=16, verbose_name='result'),
+            model_name="testresult",
+            name="result",
+            field=models.CharField(
+                choices=[
+                    ("negative", "Negative"),
+                    ("positive", "Positive"),
+                    ("inconclusive", "Inconclusive"),
+                ],
+                max_length=16,
+                verbose_name="result",
+            ),
         ),
         migrations.CreateModel(
-            name='ClinicVisit',
+            name="ClinicVisit",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('temperature', models.DecimalField(decimal_places=1, max_digits=4, verbose_name='temperature (°C)')),
-                ('symptoms', models.JSONField(blank=True, default=list, verbose_name='symptoms')),
-                ('exposures', models.JSONField(blank=True, default=list, verbose_name='epidemiological history')),
-                ('code_colour', models.CharField(choices=[('green', 'Green'), ('yellow', 'Yellow'), ('red', 'Red'), ('unknown', 'No code shown')], max_length=8, verbose_name='health-code colour')),
-                ('decision', models.CharField(choices=[('sample_isolate', 'Sample and isolate'), ('sample_home', 'Sample and send home under observation'), ('refer', 'Refer to a designated hospital')], max_length=16, verbose_name='decision')),
-                ('decision_reasons', models.JSONField(blank=True, default=list, verbose_name='reasons')),
-                ('note', models.CharField(blank=True, max_length=256, verbose_name='note')),
-                ('visited_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='visited')),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.place', verbose_name='fever clinic')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='county')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='person')),
-                ('referral', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='labs.referral', verbose_name='referral')),
-                ('triaged_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='triaged by')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                (
+                    "temperature",
+                    models.DecimalField(decimal_places=1, max_digits=4, verbose_name="temperature (°C)"),
+                ),
+                ("symptoms", models.JSONField(blank=True, default=list, verbose_name="symptoms")),
+                (
+                    "exposures",
+                    models.JSONField(blank=True, default=list, verbose_name="epidemiological history"),
+                ),
+                (
+                    "code_colour",
+                    models.CharField(
+                        choices=[
+                            ("green", "Green"),
+                            ("yellow", "Yellow"),
+                            ("red", "Red"),
+                            ("unknown", "No code shown"),
+                        ],
+                        max_length=8,
+                        verbose_name="health-code colour",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("sample_isolate", "Sample and isolate"),
+                            ("sample_home", "Sample and send home under observation"),
+                            ("refer", "Refer to a designated hospital"),
+                        ],
+                        max_length=16,
+                        verbose_name="decision",
+                    ),
+                ),
+                ("decision_reasons", models.JSONField(blank=True, default=list, verbose_name="reasons")),
+                ("note", models.CharField(blank=True, max_length=256, verbose_name="note")),
+                ("visited_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="visited")),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.place",
+                        verbose_name="fever clinic",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="county",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="labs.referral",
+                        verbose_name="referral",
+                    ),
+                ),
+                (
+                    "triaged_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="triaged by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fever clinic visit',
-                'verbose_name_plural': 'fever clinic visits',
-                'ordering': ['-visited_at', 'id'],
+                "verbose_name": "fever clinic visit",
+                "verbose_name_plural": "fever clinic visits",
+                "ordering": ["-visited_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RetestTask',
+            name="RetestTask",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Re-sampled')], default='open', max_length=8, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='created')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='re-sampled')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='county')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='person')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("done", "Re-sampled")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="created")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="re-sampled")),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="county",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 're-test task',
-                'verbose_name_plural': 're-test tasks',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "re-test task",
+                "verbose_name_plural": "re-test tasks",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Sample',
+            name="Sample",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('barcode', models.CharField(max_length=32, unique=True, verbose_name='barcode')),
-                ('kind', models.CharField(choices=[('individual', 'Individual sample'), ('pool', 'Pooled sample')], max_length=16, verbose_name='kind')),
-                ('collected_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='collected')),
-                ('status', models.CharField(choices=[('collected', 'Collected'), ('pooled', 'Pooled'), ('shipped', 'In transit'), ('received', 'Received by the lab'), ('reported', 'Reported'), ('retest', 'To be re-tested')], default='collected', max_length=16, verbose_name='status')),
-                ('shipped_at', models.DateTimeField(blank=True, null=True, verbose_name='shipped')),
-                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='received')),
-                ('result', models.CharField(blank=True, choices=[('negative', 'Negative'), ('positive', 'Positive'), ('inconclusive', 'Inconclusive')], max_length=16, verbose_name='result')),
-                ('ct_value', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='Ct value')),
-                ('operator', models.CharField(blank=True, max_length=64, verbose_name='operator')),
-                ('reported_at', models.DateTimeField(blank=True, null=True, verbose_name='reported')),
-                ('turnaround_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='turnaround (minutes)')),
-                ('reported_same_day', models.BooleanField(blank=True, null=True, verbose_name='reported the same day')),
-                ('collected_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='collected by')),
-                ('collection_place', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.place', verbose_name='collected at')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='county')),
-                ('lab', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='labs.laboratory', verbose_name='laboratory')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='person')),
-                ('pool', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='labs.sample', verbose_name='pool')),
-                ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='received by')),
-                ('reported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reported by')),
-                ('retest_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='labs.retesttask', verbose_name='re-test of')),
-                ('visit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='labs.clinicvisit', verbose_name='clinic visit')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("barcode", models.CharField(max_length=32, unique=True, verbose_name="barcode")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("individual", "Individual sample"), ("pool", "Pooled sample")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "collected_at",
+                    models.DateTimeField(default=fangyi.core.clock.now, verbose_name="collected"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("collected", "Collected"),
+                            ("pooled", "Pooled"),
+                            ("shipped", "In transit"),
+                            ("received", "Received by the lab"),
+                            ("reported", "Reported"),
+                            ("retest", "To be re-tested"),
+                        ],
+                        default="collected",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("shipped_at", models.DateTimeField(blank=True, null=True, verbose_name="shipped")),
+                ("received_at", models.DateTimeField(blank=True, null=True, verbose_name="received")),
+                (
+                    "result",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("negative", "Negative"),
+                            ("positive", "Positive"),
+                            ("inconclusive", "Inconclusive"),
+                        ],
+                        max_length=16,
+                        verbose_name="result",
+                    ),
+                ),
+                (
+                    "ct_value",
+                    models.DecimalField(
+                        blank=True, decimal_places=1, max_digits=4, null=True, verbose_name="Ct value"
+                    ),
+                ),
+                ("operator", models.CharField(blank=True, max_length=64, verbose_name="operator")),
+                ("reported_at", models.DateTimeField(blank=True, null=True, verbose_name="reported")),
+                (
+                    "turnaround_minutes",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="turnaround (minutes)"),
+                ),
+                (
+                    "reported_same_day",
+                    models.BooleanField(blank=True, null=True, verbose_name="reported the same day"),
+                ),
+                (
+                    "collected_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="collected by",
+                    ),
+                ),
+                (
+                    "collection_place",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.place",
+                        verbose_name="collected at",
+                    ),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="county",
+                    ),
+                ),
+                (
+                    "lab",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="samples",
+                        to="labs.laboratory",
+                        verbose_name="laboratory",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "pool",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="labs.sample",
+                        verbose_name="pool",
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="received by",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reported by",
+                    ),
+                ),
+                (
+                    "retest_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="labs.retesttask",
+                        verbose_name="re-test of",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="samples",
+                        to="labs.clinicvisit",
+                        verbose_name="clinic visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sample',
-                'verbose_name_plural': 'samples',
-                'ordering': ['-collected_at', 'id'],
+                "verbose_name": "sample",
+                "verbose_name_plural": "samples",
+                "ordering": ["-collected_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='retesttask',
-            name='sample',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='retest_task', to='labs.sample', verbose_name='pooled sample'),
+            model_name="retesttask",
+            name="sample",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="retest_task",
+                to="labs.sample",
+                verbose_name="pooled sample",
+            ),
         ),
         migrations.AddField(
-            model_name='testresult',
-            name='sample',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='person_results', to='labs.sample', verbose_name='sample'),
+            model_name="testresult",
+            name="sample",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="person_results",
+                to="labs.sample",
+                verbose_name="sample",
+            ),
         ),
         migrations.AddIndex(
-            model_name='clinicvisit',
-            index=models.Index(fields=['county', 'visited_at'], name='labs_clinic_county__355fd3_idx'),
+            model_name="clinicvisit",
+            index=models.Index(fields=["county", "visited_at"], name="labs_clinic_county__355fd3_idx"),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(fields=['county', 'collected_at'], name='labs_sample_county__a43dac_idx'),
+            model_name="sample",
+            index=models.Index(fields=["county", "collected_at"], name="labs_sample_county__a43dac_idx"),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(fields=['lab', 'status'], name='labs_sample_lab_id_c1deea_idx'),
+            model_name="sample",
+            index=models.Index(fields=["lab", "status"], name="labs_sample_lab_id_c1deea_idx"),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(fields=['county', 'reported_at'], name='labs_sample_county__18bd6d_idx'),
+            model_name="sample",
+            index=models.Index(fields=["county", "reported_at"], name="labs_sample_county__18bd6d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='sample',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'pool'), ('person__isnull', True)), models.Q(('kind', 'individual'), ('person__isnull', False)), _connector='OR'), name='sample_person_unless_pool'),
+            model_name="sample",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "pool"), ("person__isnull", True)),
+                    models.Q(("kind", "individual"), ("person__isnull", False)),
+                    _connector="OR",
+                ),
+                name="sample_person_unless_pool",
+            ),
         ),
         migrations.AddIndex(
-            model_name='retesttask',
-            index=models.Index(fields=['county', 'status'], name='labs_retest_county__230f14_idx'),
+            model_name="retesttask",
+            index=models.Index(fields=["county", "status"], name="labs_retest_county__230f14_idx"),
         ),
     ]

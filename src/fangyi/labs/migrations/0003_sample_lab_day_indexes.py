@@ -5,21 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('labs', '0002_testing'),
-        ('people', '0001_initial'),
-        ('regions', '0001_initial'),
+        ("labs", "0002_testing"),
+        ("people", "0001_initial"),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(fields=['lab', 'received_at'], name='labs_sample_lab_id_d91152_idx'),
+            model_name="sample",
+            index=models.Index(fields=["lab", "received_at"], name="labs_sample_lab_id_d91152_idx"),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(fields=['lab', 'reported_at'], name='labs_sample_lab_id_39b6c1_idx'),
+            model_name="sample",
+            index=models.Index(fields=["lab", "reported_at"], name="labs_sample_lab_id_39b6c1_idx"),
         ),
     ]

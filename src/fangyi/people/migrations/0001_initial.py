@@ -7,40 +7,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(db_index=True, max_length=64, verbose_name='name')),
-                ('sex', models.CharField(choices=[('M', 'Male'), ('F', 'Female')], max_length=1, verbose_name='sex')),
-                ('birth_date', models.DateField(verbose_name='birth date')),
-                ('id_number_encrypted', models.TextField(verbose_name='identity number (encrypted)')),
-                ('id_number_hash', models.CharField(max_length=64, unique=True, verbose_name='identity number hash')),
-                ('id_number_masked', models.CharField(max_length=18, verbose_name='identity number')),
-                ('phone_encrypted', models.TextField(blank=True, verbose_name='phone (encrypted)')),
-                ('phone_hash', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='phone hash')),
-                ('phone_masked', models.CharField(blank=True, max_length=11, verbose_name='phone')),
-                ('address', models.CharField(blank=True, max_length=256, verbose_name='address')),
-                ('synthetic', models.BooleanField(default=False, verbose_name='synthetic (demo)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='regions.grid', verbose_name='grid')),
-                ('home_region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='home village or community')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='person', to=settings.AUTH_USER_MODEL, verbose_name='login')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("name", models.CharField(db_index=True, max_length=64, verbose_name="name")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("M", "Male"), ("F", "Female")], max_length=1, verbose_name="sex"
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="birth date")),
+                ("id_number_encrypted", models.TextField(verbose_name="identity number (encrypted)")),
+                (
+                    "id_number_hash",
+                    models.CharField(max_length=64, unique=True, verbose_name="identity number hash"),
+                ),
+                ("id_number_masked", models.CharField(max_length=18, verbose_name="identity number")),
+                ("phone_encrypted", models.TextField(blank=True, verbose_name="phone (encrypted)")),
+                (
+                    "phone_hash",
+                    models.CharField(blank=True, db_index=True, max_length=64, verbose_name="phone hash"),
+                ),
+                ("phone_masked", models.CharField(blank=True, max_length=11, verbose_name="phone")),
+                ("address", models.CharField(blank=True, max_length=256, verbose_name="address")),
+                ("synthetic", models.BooleanField(default=False, verbose_name="synthetic (demo)")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="regions.grid",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "home_region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="home village or community",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="person",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="login",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resident',
-                'verbose_name_plural': 'residents',
-                'ordering': ['home_region_id', 'name'],
+                "verbose_name": "resident",
+                "verbose_name_plural": "residents",
+                "ordering": ["home_region_id", "name"],
             },
         ),
     ]

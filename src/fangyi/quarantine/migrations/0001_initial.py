@@ -9,176 +9,468 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
-        ('regions', '0001_initial'),
-        ('surveillance', '0002_default_risk_rule_set'),
+        ("people", "0001_initial"),
+        ("regions", "0001_initial"),
+        ("surveillance", "0002_default_risk_rule_set"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Protocol',
+            name="Protocol",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=32, unique=True, verbose_name='version')),
-                ('name', models.CharField(max_length=128, verbose_name='name')),
-                ('effective_from', models.DateField(verbose_name='effective from')),
-                ('observation_days', models.PositiveSmallIntegerField(verbose_name='days of observation after the last exposure')),
-                ('contact_window_days', models.PositiveSmallIntegerField(verbose_name='days before onset (or sampling) in which contacts count')),
-                ('checkins_per_day', models.PositiveSmallIntegerField(default=2, verbose_name='temperature check-ins a day')),
-                ('negative_test_required', models.BooleanField(default=True, verbose_name='negative test required for release')),
-                ('fever_threshold', models.DecimalField(decimal_places=1, default=Decimal('37.3'), max_digits=4, verbose_name='fever threshold (°C)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=32, unique=True, verbose_name="version")),
+                ("name", models.CharField(max_length=128, verbose_name="name")),
+                ("effective_from", models.DateField(verbose_name="effective from")),
+                (
+                    "observation_days",
+                    models.PositiveSmallIntegerField(
+                        verbose_name="days of observation after the last exposure"
+                    ),
+                ),
+                (
+                    "contact_window_days",
+                    models.PositiveSmallIntegerField(
+                        verbose_name="days before onset (or sampling) in which contacts count"
+                    ),
+                ),
+                (
+                    "checkins_per_day",
+                    models.PositiveSmallIntegerField(default=2, verbose_name="temperature check-ins a day"),
+                ),
+                (
+                    "negative_test_required",
+                    models.BooleanField(default=True, verbose_name="negative test required for release"),
+                ),
+                (
+                    "fever_threshold",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("37.3"),
+                        max_digits=4,
+                        verbose_name="fever threshold (°C)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'protocol edition',
-                'verbose_name_plural': 'protocol editions',
-                'ordering': ['-effective_from'],
+                "verbose_name": "protocol edition",
+                "verbose_name_plural": "protocol editions",
+                "ordering": ["-effective_from"],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('degree', models.PositiveSmallIntegerField(default=1, verbose_name='degree')),
-                ('contact_type', models.CharField(choices=[('household', 'Household'), ('care', 'Care giving'), ('work', 'Workplace'), ('transport', 'Shared transport'), ('shared_meal', 'Shared meal'), ('social', 'Social gathering'), ('medical', 'Medical care without protection'), ('other', 'Other close contact')], max_length=16, verbose_name='contact type')),
-                ('last_contact_on', models.DateField(verbose_name='last exposure')),
-                ('note', models.CharField(blank=True, max_length=256, verbose_name='note')),
-                ('registered_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='registered')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='surveillance.case', verbose_name='case')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='contact')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='home')),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registered by')),
-                ('via', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='secondary', to='quarantine.contact', verbose_name='exposed through')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("degree", models.PositiveSmallIntegerField(default=1, verbose_name="degree")),
+                (
+                    "contact_type",
+                    models.CharField(
+                        choices=[
+                            ("household", "Household"),
+                            ("care", "Care giving"),
+                            ("work", "Workplace"),
+                            ("transport", "Shared transport"),
+                            ("shared_meal", "Shared meal"),
+                            ("social", "Social gathering"),
+                            ("medical", "Medical care without protection"),
+                            ("other", "Other close contact"),
+                        ],
+                        max_length=16,
+                        verbose_name="contact type",
+                    ),
+                ),
+                ("last_contact_on", models.DateField(verbose_name="last exposure")),
+                ("note", models.CharField(blank=True, max_length=256, verbose_name="note")),
+                (
+                    "registered_at",
+                    models.DateTimeField(default=fangyi.core.clock.now, verbose_name="registered"),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="surveillance.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="home",
+                    ),
+                ),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="registered by",
+                    ),
+                ),
+                (
+                    "via",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="secondary",
+                        to="quarantine.contact",
+                        verbose_name="exposed through",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'close contact',
-                'verbose_name_plural': 'close contacts',
-                'ordering': ['-registered_at', 'id'],
+                "verbose_name": "close contact",
+                "verbose_name_plural": "close contacts",
+                "ordering": ["-registered_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ObservationPeriod',
+            name="ObservationPeriod",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('home', 'Home observation'), ('centralised', 'Centralised observation'), ('monitoring', 'Health monitoring only')], max_length=16, verbose_name='kind')),
-                ('room', models.CharField(blank=True, max_length=16, verbose_name='room')),
-                ('source', models.CharField(choices=[('contact', 'Close contact of a case'), ('screening', 'Big-data screening'), ('gate', 'Stopped at a gate'), ('arrival', 'Arrival from a risk area'), ('other', 'Other')], max_length=16, verbose_name='source')),
-                ('last_exposure_on', models.DateField(verbose_name='last exposure')),
-                ('starts_on', models.DateField(verbose_name='starts')),
-                ('due_on', models.DateField(verbose_name='earliest release')),
-                ('status', models.CharField(choices=[('active', 'Under observation'), ('released', 'Released'), ('to_treatment', 'Became a case'), ('cancelled', 'Cancelled (entered in error)')], default='active', max_length=16, verbose_name='status')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended')),
-                ('end_note', models.CharField(blank=True, max_length=256, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='created')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='periods', to='quarantine.contact', verbose_name='close contact')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='started by')),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ended by')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='person')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='home')),
-                ('protocol', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='quarantine.protocol', verbose_name='protocol edition')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("home", "Home observation"),
+                            ("centralised", "Centralised observation"),
+                            ("monitoring", "Health monitoring only"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("room", models.CharField(blank=True, max_length=16, verbose_name="room")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("contact", "Close contact of a case"),
+                            ("screening", "Big-data screening"),
+                            ("gate", "Stopped at a gate"),
+                            ("arrival", "Arrival from a risk area"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                ("last_exposure_on", models.DateField(verbose_name="last exposure")),
+                ("starts_on", models.DateField(verbose_name="starts")),
+                ("due_on", models.DateField(verbose_name="earliest release")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Under observation"),
+                            ("released", "Released"),
+                            ("to_treatment", "Became a case"),
+                            ("cancelled", "Cancelled (entered in error)"),
+                        ],
+                        default="active",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended")),
+                ("end_note", models.CharField(blank=True, max_length=256, verbose_name="note")),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="created")),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="periods",
+                        to="quarantine.contact",
+                        verbose_name="close contact",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="started by",
+                    ),
+                ),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="ended by",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="home",
+                    ),
+                ),
+                (
+                    "protocol",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="quarantine.protocol",
+                        verbose_name="protocol edition",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'observation period',
-                'verbose_name_plural': 'observation periods',
-                'ordering': ['-starts_on', 'id'],
+                "verbose_name": "observation period",
+                "verbose_name_plural": "observation periods",
+                "ordering": ["-starts_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('slot', models.CharField(choices=[('am', 'Morning'), ('pm', 'Afternoon')], max_length=2, verbose_name='slot')),
-                ('temperature', models.DecimalField(decimal_places=1, max_digits=4, verbose_name='temperature (°C)')),
-                ('symptoms', models.CharField(blank=True, max_length=256, verbose_name='symptoms')),
-                ('fever', models.BooleanField(default=False, verbose_name='fever')),
-                ('recorded_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='recorded')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by staff')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkins', to='quarantine.observationperiod', verbose_name='observation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "slot",
+                    models.CharField(
+                        choices=[("am", "Morning"), ("pm", "Afternoon")], max_length=2, verbose_name="slot"
+                    ),
+                ),
+                (
+                    "temperature",
+                    models.DecimalField(decimal_places=1, max_digits=4, verbose_name="temperature (°C)"),
+                ),
+                ("symptoms", models.CharField(blank=True, max_length=256, verbose_name="symptoms")),
+                ("fever", models.BooleanField(default=False, verbose_name="fever")),
+                ("recorded_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="recorded")),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by staff",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checkins",
+                        to="quarantine.observationperiod",
+                        verbose_name="observation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'check-in',
-                'verbose_name_plural': 'check-ins',
-                'ordering': ['date', 'slot'],
+                "verbose_name": "check-in",
+                "verbose_name_plural": "check-ins",
+                "ordering": ["date", "slot"],
             },
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('missed_checkin', 'Missed check-in'), ('fever', 'Fever')], max_length=16, verbose_name='kind')),
-                ('date', models.DateField(verbose_name='date')),
-                ('slot', models.CharField(choices=[('am', 'Morning'), ('pm', 'Afternoon')], max_length=2, verbose_name='slot')),
-                ('referral_id', models.UUIDField(blank=True, null=True, verbose_name='referral')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='raised')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved')),
-                ('resolution_note', models.CharField(blank=True, max_length=256, verbose_name='note')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resolved by')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='quarantine.observationperiod', verbose_name='observation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("missed_checkin", "Missed check-in"), ("fever", "Fever")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "slot",
+                    models.CharField(
+                        choices=[("am", "Morning"), ("pm", "Afternoon")], max_length=2, verbose_name="slot"
+                    ),
+                ),
+                ("referral_id", models.UUIDField(blank=True, null=True, verbose_name="referral")),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="raised")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="resolved")),
+                ("resolution_note", models.CharField(blank=True, max_length=256, verbose_name="note")),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="resolved by",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alerts",
+                        to="quarantine.observationperiod",
+                        verbose_name="observation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'observation alert',
-                'verbose_name_plural': 'observation alerts',
-                'ordering': ['-date', 'slot', 'id'],
+                "verbose_name": "observation alert",
+                "verbose_name_plural": "observation alerts",
+                "ordering": ["-date", "slot", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, verbose_name='name')),
-                ('kind', models.CharField(choices=[('hotel', 'Hotel'), ('facility', 'Observation facility')], max_length=16, verbose_name='kind')),
-                ('address', models.CharField(blank=True, max_length=256, verbose_name='address')),
-                ('rooms', models.PositiveIntegerField(verbose_name='rooms')),
-                ('active', models.BooleanField(default=True, verbose_name='in use')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='created')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("hotel", "Hotel"), ("facility", "Observation facility")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=256, verbose_name="address")),
+                ("rooms", models.PositiveIntegerField(verbose_name="rooms")),
+                ("active", models.BooleanField(default=True, verbose_name="in use")),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="created")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'observation site',
-                'verbose_name_plural': 'observation sites',
-                'ordering': ['region_id', 'name'],
+                "verbose_name": "observation site",
+                "verbose_name_plural": "observation sites",
+                "ordering": ["region_id", "name"],
             },
         ),
         migrations.AddField(
-            model_name='observationperiod',
-            name='site',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='periods', to='quarantine.site', verbose_name='site'),
+            model_name="observationperiod",
+            name="site",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="periods",
+                to="quarantine.site",
+                verbose_name="site",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('case', 'person'), name='contact_once_per_case'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(fields=("case", "person"), name="contact_once_per_case"),
         ),
         migrations.AddConstraint(
-            model_name='checkin',
-            constraint=models.UniqueConstraint(fields=('period', 'date', 'slot'), name='checkin_once_per_slot'),
+            model_name="checkin",
+            constraint=models.UniqueConstraint(
+                fields=("period", "date", "slot"), name="checkin_once_per_slot"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(fields=('period', 'kind', 'date', 'slot'), name='alert_once_per_slot'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                fields=("period", "kind", "date", "slot"), name="alert_once_per_slot"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='site',
-            constraint=models.UniqueConstraint(fields=('region', 'name'), name='site_unique_name'),
+            model_name="site",
+            constraint=models.UniqueConstraint(fields=("region", "name"), name="site_unique_name"),
         ),
         migrations.AddIndex(
-            model_name='observationperiod',
-            index=models.Index(fields=['region', 'status'], name='quarantine__region__eb26f7_idx'),
+            model_name="observationperiod",
+            index=models.Index(fields=["region", "status"], name="quarantine__region__eb26f7_idx"),
         ),
         migrations.AddIndex(
-            model_name='observationperiod',
-            index=models.Index(fields=['status', 'due_on'], name='quarantine__status_dc34b0_idx'),
+            model_name="observationperiod",
+            index=models.Index(fields=["status", "due_on"], name="quarantine__status_dc34b0_idx"),
         ),
         migrations.AddConstraint(
-            model_name='observationperiod',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('person',), name='observation_one_active_per_person'),
+            model_name="observationperiod",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("person",),
+                name="observation_one_active_per_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='observationperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('site__isnull', True), ('kind', 'centralised'), _connector='OR'), name='observation_site_only_centralised'),
+            model_name="observationperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("site__isnull", True), ("kind", "centralised"), _connector="OR"),
+                name="observation_site_only_centralised",
+            ),
         ),
     ]

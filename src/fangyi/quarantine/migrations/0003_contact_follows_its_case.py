@@ -5,26 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quarantine', '0002_protocol_2020'),
-        ('surveillance', '0002_default_risk_rule_set'),
+        ("quarantine", "0002_protocol_2020"),
+        ("surveillance", "0002_default_risk_rule_set"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='contact',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveillance.case', verbose_name='case'),
+            model_name="contact",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="surveillance.case",
+                verbose_name="case",
+            ),
         ),
         migrations.AlterField(
-            model_name='contact',
-            name='via',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='secondary', to='quarantine.contact', verbose_name='exposed through'),
+            model_name="contact",
+            name="via",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="secondary",
+                to="quarantine.contact",
+                verbose_name="exposed through",
+            ),
         ),
         migrations.AlterField(
-            model_name='observationperiod',
-            name='contact',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='periods', to='quarantine.contact', verbose_name='close contact'),
+            model_name="observationperiod",
+            name="contact",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="periods",
+                to="quarantine.contact",
+                verbose_name="close contact",
+            ),
         ),
     ]

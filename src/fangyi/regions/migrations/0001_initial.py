@@ -5,61 +5,169 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name='code')),
-                ('name', models.CharField(db_index=True, max_length=64, verbose_name='name')),
-                ('level', models.CharField(choices=[('province', 'Province'), ('prefecture', 'Prefecture'), ('county', 'County'), ('township', 'Township'), ('village', 'Village or community')], db_index=True, max_length=16, verbose_name='level')),
-                ('kind', models.CharField(choices=[('province', 'Province'), ('prefecture_city', 'Prefecture-level city'), ('autonomous_prefecture', 'Autonomous prefecture'), ('district', 'City district'), ('county_city', 'County-level city'), ('county', 'County'), ('autonomous_county', 'Autonomous county'), ('functional_zone', 'Functional zone'), ('street', 'Subdistrict'), ('town', 'Town'), ('township', 'Township'), ('ethnic_township', 'Ethnic township'), ('other_township', 'Other township-level unit'), ('community', 'Community'), ('village', 'Village')], max_length=32, verbose_name='kind')),
-                ('population', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='population (2020 census)')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='regions.region', verbose_name='parent')),
+                (
+                    "code",
+                    models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name="code"),
+                ),
+                ("name", models.CharField(db_index=True, max_length=64, verbose_name="name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "Province"),
+                            ("prefecture", "Prefecture"),
+                            ("county", "County"),
+                            ("township", "Township"),
+                            ("village", "Village or community"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("province", "Province"),
+                            ("prefecture_city", "Prefecture-level city"),
+                            ("autonomous_prefecture", "Autonomous prefecture"),
+                            ("district", "City district"),
+                            ("county_city", "County-level city"),
+                            ("county", "County"),
+                            ("autonomous_county", "Autonomous county"),
+                            ("functional_zone", "Functional zone"),
+                            ("street", "Subdistrict"),
+                            ("town", "Town"),
+                            ("township", "Township"),
+                            ("ethnic_township", "Ethnic township"),
+                            ("other_township", "Other township-level unit"),
+                            ("community", "Community"),
+                            ("village", "Village"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "population",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="population (2020 census)"
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="regions.region",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
-                'ordering': ['code'],
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Grid',
+            name="Grid",
             fields=[
-                ('code', models.CharField(max_length=16, primary_key=True, serialize=False, verbose_name='code')),
-                ('name', models.CharField(max_length=64, verbose_name='name')),
-                ('households', models.PositiveIntegerField(default=0, verbose_name='households')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grids', to='regions.region', verbose_name='village or community')),
+                (
+                    "code",
+                    models.CharField(max_length=16, primary_key=True, serialize=False, verbose_name="code"),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="name")),
+                ("households", models.PositiveIntegerField(default=0, verbose_name="households")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grids",
+                        to="regions.region",
+                        verbose_name="village or community",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grid',
-                'verbose_name_plural': 'grids',
-                'ordering': ['code'],
+                "verbose_name": "grid",
+                "verbose_name_plural": "grids",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Place',
+            name="Place",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, verbose_name='name')),
-                ('kind', models.CharField(choices=[('border_checkpoint', 'Border checkpoint'), ('port', 'Port or customs'), ('factory_gate', 'Factory gate'), ('compound_gate', 'Residential compound gate'), ('school_gate', 'School gate'), ('quarantine_site', 'Quarantine site'), ('fever_clinic', 'Fever clinic'), ('lab', 'Testing lab'), ('hospital', 'Hospital'), ('warehouse', 'Warehouse')], db_index=True, max_length=32, verbose_name='kind')),
-                ('address', models.CharField(blank=True, max_length=256, verbose_name='address')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='places', to='regions.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("border_checkpoint", "Border checkpoint"),
+                            ("port", "Port or customs"),
+                            ("factory_gate", "Factory gate"),
+                            ("compound_gate", "Residential compound gate"),
+                            ("school_gate", "School gate"),
+                            ("quarantine_site", "Quarantine site"),
+                            ("fever_clinic", "Fever clinic"),
+                            ("lab", "Testing lab"),
+                            ("hospital", "Hospital"),
+                            ("warehouse", "Warehouse"),
+                        ],
+                        db_index=True,
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=256, verbose_name="address")),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="latitude"
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="longitude"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="places",
+                        to="regions.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'place',
-                'verbose_name_plural': 'places',
-                'ordering': ['region_id', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('region', 'kind', 'name'), name='place_unique_name')],
+                "verbose_name": "place",
+                "verbose_name_plural": "places",
+                "ordering": ["region_id", "name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("region", "kind", "name"), name="place_unique_name")
+                ],
             },
         ),
     ]

@@ -8,141 +8,409 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0003_event_record'),
-        ('people', '0001_initial'),
-        ('quarantine', '0001_initial'),
-        ('regions', '0001_initial'),
+        ("core", "0003_event_record"),
+        ("people", "0001_initial"),
+        ("quarantine", "0001_initial"),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScreeningRun',
+            name="ScreeningRun",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('as_of', models.DateField(verbose_name='as of')),
-                ('lookback_days', models.PositiveSmallIntegerField(verbose_name='look-back (days)')),
-                ('backend', models.CharField(max_length=16, verbose_name='engine')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Finished'), ('failed', 'Failed')], default='queued', max_length=16, verbose_name='status')),
-                ('risk_areas', models.JSONField(blank=True, default=list, verbose_name='risk areas used')),
-                ('counts', models.JSONField(blank=True, default=dict, verbose_name='counts')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='started by')),
-                ('job', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.job', verbose_name='job')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='residents of')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("as_of", models.DateField(verbose_name="as of")),
+                ("lookback_days", models.PositiveSmallIntegerField(verbose_name="look-back (days)")),
+                ("backend", models.CharField(max_length=16, verbose_name="engine")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Finished"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("risk_areas", models.JSONField(blank=True, default=list, verbose_name="risk areas used")),
+                ("counts", models.JSONField(blank=True, default=dict, verbose_name="counts")),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="started")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="started by",
+                    ),
+                ),
+                (
+                    "job",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.job",
+                        verbose_name="job",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="residents of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'screening run',
-                'verbose_name_plural': 'screening runs',
-                'ordering': ['-created_at'],
+                "verbose_name": "screening run",
+                "verbose_name_plural": "screening runs",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='RiskArea',
+            name="RiskArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area_code', models.CharField(db_index=True, max_length=12, verbose_name='area code')),
-                ('name', models.CharField(max_length=64, verbose_name='name')),
-                ('starts_on', models.DateField(verbose_name='from')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='until (exclusive)')),
-                ('note', models.CharField(blank=True, max_length=256, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='listed')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='listed by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("area_code", models.CharField(db_index=True, max_length=12, verbose_name="area code")),
+                ("name", models.CharField(max_length=64, verbose_name="name")),
+                ("starts_on", models.DateField(verbose_name="from")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="until (exclusive)")),
+                ("note", models.CharField(blank=True, max_length=256, verbose_name="note")),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="listed")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="listed by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'risk area',
-                'verbose_name_plural': 'risk areas',
-                'ordering': ['area_code', 'starts_on'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gt', models.F('starts_on')), _connector='OR'), name='risk_area_ends_after_start')],
+                "verbose_name": "risk area",
+                "verbose_name_plural": "risk areas",
+                "ordering": ["area_code", "starts_on"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ends_on__isnull", True), ("ends_on__gt", models.F("starts_on")), _connector="OR"
+                        ),
+                        name="risk_area_ends_after_start",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ScreeningHit',
+            name="ScreeningHit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area_code', models.CharField(max_length=12, verbose_name='last risk area seen in')),
-                ('first_seen', models.DateTimeField(verbose_name='first seen')),
-                ('last_seen', models.DateTimeField(verbose_name='last seen')),
-                ('records', models.PositiveIntegerField(verbose_name='records')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='regions.grid', verbose_name='grid')),
-                ('home_region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='home village or community')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='person')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hits', to='screening.screeningrun', verbose_name='run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("area_code", models.CharField(max_length=12, verbose_name="last risk area seen in")),
+                ("first_seen", models.DateTimeField(verbose_name="first seen")),
+                ("last_seen", models.DateTimeField(verbose_name="last seen")),
+                ("records", models.PositiveIntegerField(verbose_name="records")),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="regions.grid",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "home_region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="home village or community",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hits",
+                        to="screening.screeningrun",
+                        verbose_name="run",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'screened person',
-                'verbose_name_plural': 'screened persons',
-                'ordering': ['home_region_id', 'person_id'],
-                'constraints': [models.UniqueConstraint(fields=('run', 'person'), name='hit_once_per_run')],
+                "verbose_name": "screened person",
+                "verbose_name_plural": "screened persons",
+                "ordering": ["home_region_id", "person_id"],
+                "constraints": [models.UniqueConstraint(fields=("run", "person"), name="hit_once_per_run")],
             },
         ),
         migrations.CreateModel(
-            name='GridTask',
+            name="GridTask",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('reason', models.CharField(max_length=256, verbose_name='reason')),
-                ('status', models.CharField(choices=[('open', 'To verify'), ('escalated', 'Not found: escalated'), ('done', 'Verified')], default='open', max_length=16, verbose_name='status')),
-                ('outcome', models.CharField(blank=True, choices=[('home_observation', 'Present: home observation'), ('centralised_observation', 'Present: centralised observation'), ('health_monitoring', 'Present: health monitoring only'), ('not_found', 'Not found'), ('left_province', 'Left the province'), ('false_match', 'False match')], max_length=32, verbose_name='outcome')),
-                ('note', models.CharField(blank=True, max_length=256, verbose_name='note')),
-                ('due_at', models.DateTimeField(verbose_name='due')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='created')),
-                ('escalated_at', models.DateTimeField(blank=True, null=True, verbose_name='escalated')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='verified')),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='verified by')),
-                ('grid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='regions.grid', verbose_name='grid')),
-                ('observation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='quarantine.observationperiod', verbose_name='observation opened')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='person')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='village or community')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='screening.screeningrun', verbose_name='run')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("reason", models.CharField(max_length=256, verbose_name="reason")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "To verify"),
+                            ("escalated", "Not found: escalated"),
+                            ("done", "Verified"),
+                        ],
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("home_observation", "Present: home observation"),
+                            ("centralised_observation", "Present: centralised observation"),
+                            ("health_monitoring", "Present: health monitoring only"),
+                            ("not_found", "Not found"),
+                            ("left_province", "Left the province"),
+                            ("false_match", "False match"),
+                        ],
+                        max_length=32,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=256, verbose_name="note")),
+                ("due_at", models.DateTimeField(verbose_name="due")),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="created")),
+                ("escalated_at", models.DateTimeField(blank=True, null=True, verbose_name="escalated")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="verified")),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="verified by",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="regions.grid",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "observation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="quarantine.observationperiod",
+                        verbose_name="observation opened",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="village or community",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to="screening.screeningrun",
+                        verbose_name="run",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grid task',
-                'verbose_name_plural': 'grid tasks',
-                'ordering': ['due_at', 'id'],
-                'indexes': [models.Index(fields=['region', 'status'], name='screening_g_region__2d25f3_idx'), models.Index(fields=['status', 'due_at'], name='screening_g_status_ce0f7c_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'done'), _negated=True), fields=('person',), name='grid_task_one_pending_per_person')],
+                "verbose_name": "grid task",
+                "verbose_name_plural": "grid tasks",
+                "ordering": ["due_at", "id"],
+                "indexes": [
+                    models.Index(fields=["region", "status"], name="screening_g_region__2d25f3_idx"),
+                    models.Index(fields=["status", "due_at"], name="screening_g_status_ce0f7c_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "done"), _negated=True),
+                        fields=("person",),
+                        name="grid_task_one_pending_per_person",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ScreeningTally',
+            name="ScreeningTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('prefecture', 'Prefecture'), ('county', 'County'), ('township', 'Township'), ('village', 'Village or community'), ('grid', 'Grid')], max_length=16, verbose_name='level')),
-                ('code', models.CharField(max_length=16, verbose_name='code')),
-                ('persons', models.PositiveIntegerField(verbose_name='persons')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tallies', to='screening.screeningrun', verbose_name='run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("prefecture", "Prefecture"),
+                            ("county", "County"),
+                            ("township", "Township"),
+                            ("village", "Village or community"),
+                            ("grid", "Grid"),
+                        ],
+                        max_length=16,
+                        verbose_name="level",
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, verbose_name="code")),
+                ("persons", models.PositiveIntegerField(verbose_name="persons")),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tallies",
+                        to="screening.screeningrun",
+                        verbose_name="run",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'screening tally',
-                'verbose_name_plural': 'screening tallies',
-                'ordering': ['level', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('run', 'level', 'code'), name='tally_once')],
+                "verbose_name": "screening tally",
+                "verbose_name_plural": "screening tallies",
+                "ordering": ["level", "code"],
+                "constraints": [models.UniqueConstraint(fields=("run", "level", "code"), name="tally_once")],
             },
         ),
         migrations.CreateModel(
-            name='TravelRecord',
+            name="TravelRecord",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('subject_kind', models.CharField(choices=[('id', 'Identity number'), ('phone', 'Phone number')], max_length=8, verbose_name='subject')),
-                ('subject_hash', models.CharField(max_length=64, verbose_name='subject hash')),
-                ('area_code', models.CharField(max_length=12, verbose_name='area code')),
-                ('at', models.DateTimeField(verbose_name='seen at')),
-                ('source', models.CharField(choices=[('rail', 'Rail ticket'), ('air', 'Air ticket'), ('road', 'Road checkpoint'), ('telecom', 'Telecom roaming'), ('gate', 'Gate scan')], max_length=8, verbose_name='source')),
-                ('imported_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='imported')),
-                ('job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.job', verbose_name='import')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='person')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                (
+                    "subject_kind",
+                    models.CharField(
+                        choices=[("id", "Identity number"), ("phone", "Phone number")],
+                        max_length=8,
+                        verbose_name="subject",
+                    ),
+                ),
+                ("subject_hash", models.CharField(max_length=64, verbose_name="subject hash")),
+                ("area_code", models.CharField(max_length=12, verbose_name="area code")),
+                ("at", models.DateTimeField(verbose_name="seen at")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("rail", "Rail ticket"),
+                            ("air", "Air ticket"),
+                            ("road", "Road checkpoint"),
+                            ("telecom", "Telecom roaming"),
+                            ("gate", "Gate scan"),
+                        ],
+                        max_length=8,
+                        verbose_name="source",
+                    ),
+                ),
+                ("imported_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="imported")),
+                (
+                    "job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="core.job",
+                        verbose_name="import",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'travel record',
-                'verbose_name_plural': 'travel records',
-                'ordering': ['at', 'id'],
-                'indexes': [models.Index(fields=['at'], name='screening_t_at_eaba96_idx'), models.Index(fields=['person', 'at'], name='screening_t_person__f73a1f_idx')],
-                'constraints': [models.UniqueConstraint(fields=('subject_hash', 'area_code', 'at', 'source'), name='travel_record_once')],
+                "verbose_name": "travel record",
+                "verbose_name_plural": "travel records",
+                "ordering": ["at", "id"],
+                "indexes": [
+                    models.Index(fields=["at"], name="screening_t_at_eaba96_idx"),
+                    models.Index(fields=["person", "at"], name="screening_t_person__f73a1f_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("subject_hash", "area_code", "at", "source"), name="travel_record_once"
+                    )
+                ],
             },
         ),
     ]

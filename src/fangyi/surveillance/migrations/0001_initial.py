@@ -8,193 +8,500 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
-        ('regions', '0001_initial'),
+        ("people", "0001_initial"),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RiskRuleSet',
+            name="RiskRuleSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=32, unique=True, verbose_name='version')),
-                ('description', models.CharField(blank=True, max_length=256, verbose_name='description')),
-                ('window_days', models.PositiveSmallIntegerField(default=14, verbose_name='window (days)')),
-                ('cumulative_threshold', models.PositiveIntegerField(default=50, verbose_name='cumulative cases threshold')),
-                ('cluster_min_cases', models.PositiveSmallIntegerField(default=2, verbose_name='cases that make a cluster')),
-                ('effective_from', models.DateField(verbose_name='effective from')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=32, unique=True, verbose_name="version")),
+                ("description", models.CharField(blank=True, max_length=256, verbose_name="description")),
+                ("window_days", models.PositiveSmallIntegerField(default=14, verbose_name="window (days)")),
+                (
+                    "cumulative_threshold",
+                    models.PositiveIntegerField(default=50, verbose_name="cumulative cases threshold"),
+                ),
+                (
+                    "cluster_min_cases",
+                    models.PositiveSmallIntegerField(default=2, verbose_name="cases that make a cluster"),
+                ),
+                ("effective_from", models.DateField(verbose_name="effective from")),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'risk rule set',
-                'verbose_name_plural': 'risk rule sets',
-                'ordering': ['-effective_from'],
+                "verbose_name": "risk rule set",
+                "verbose_name_plural": "risk rule sets",
+                "ordering": ["-effective_from"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('classification', models.CharField(choices=[('suspected', 'Suspected'), ('confirmed', 'Confirmed'), ('asymptomatic', 'Asymptomatic infection'), ('excluded', 'Excluded')], db_index=True, max_length=16, verbose_name='classification')),
-                ('origin', models.CharField(choices=[('local', 'Local'), ('imported', 'Imported')], default='local', max_length=16, verbose_name='origin')),
-                ('source_area', models.CharField(blank=True, max_length=64, verbose_name='infected in (imported cases)')),
-                ('current_location', models.CharField(blank=True, max_length=128, verbose_name='current location')),
-                ('reporting_unit', models.CharField(max_length=128, verbose_name='reporting unit')),
-                ('symptoms', models.CharField(blank=True, max_length=256, verbose_name='symptoms')),
-                ('onset_date', models.DateField(blank=True, null=True, verbose_name='onset date')),
-                ('report_date', models.DateField(verbose_name='report date')),
-                ('asymptomatic_date', models.DateField(blank=True, null=True, verbose_name='asymptomatic infection reported')),
-                ('confirmed_date', models.DateField(blank=True, null=True, verbose_name='confirmed on')),
-                ('confirmation_method', models.CharField(blank=True, choices=[('nucleic_acid', 'Nucleic-acid test'), ('clinical', 'Clinical diagnosis'), ('serology', 'Serology'), ('sequencing', 'Sequencing')], max_length=16, verbose_name='confirmation method')),
-                ('excluded_date', models.DateField(blank=True, null=True, verbose_name='excluded on')),
-                ('severity', models.CharField(blank=True, choices=[('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe'), ('critical', 'Critical')], max_length=16, verbose_name='severity')),
-                ('outcome', models.CharField(blank=True, choices=[('', 'Under treatment or observation'), ('cured', 'Cured and discharged'), ('died', 'Died')], default='', max_length=8, verbose_name='outcome')),
-                ('outcome_date', models.DateField(blank=True, null=True, verbose_name='outcome date')),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name='line-list id')),
-                ('synthetic', models.BooleanField(default=False, verbose_name='synthetic')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='county')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='person')),
-                ('residence', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='residence')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                (
+                    "classification",
+                    models.CharField(
+                        choices=[
+                            ("suspected", "Suspected"),
+                            ("confirmed", "Confirmed"),
+                            ("asymptomatic", "Asymptomatic infection"),
+                            ("excluded", "Excluded"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                        verbose_name="classification",
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[("local", "Local"), ("imported", "Imported")],
+                        default="local",
+                        max_length=16,
+                        verbose_name="origin",
+                    ),
+                ),
+                (
+                    "source_area",
+                    models.CharField(blank=True, max_length=64, verbose_name="infected in (imported cases)"),
+                ),
+                (
+                    "current_location",
+                    models.CharField(blank=True, max_length=128, verbose_name="current location"),
+                ),
+                ("reporting_unit", models.CharField(max_length=128, verbose_name="reporting unit")),
+                ("symptoms", models.CharField(blank=True, max_length=256, verbose_name="symptoms")),
+                ("onset_date", models.DateField(blank=True, null=True, verbose_name="onset date")),
+                ("report_date", models.DateField(verbose_name="report date")),
+                (
+                    "asymptomatic_date",
+                    models.DateField(blank=True, null=True, verbose_name="asymptomatic infection reported"),
+                ),
+                ("confirmed_date", models.DateField(blank=True, null=True, verbose_name="confirmed on")),
+                (
+                    "confirmation_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("nucleic_acid", "Nucleic-acid test"),
+                            ("clinical", "Clinical diagnosis"),
+                            ("serology", "Serology"),
+                            ("sequencing", "Sequencing"),
+                        ],
+                        max_length=16,
+                        verbose_name="confirmation method",
+                    ),
+                ),
+                ("excluded_date", models.DateField(blank=True, null=True, verbose_name="excluded on")),
+                (
+                    "severity",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("mild", "Mild"),
+                            ("moderate", "Moderate"),
+                            ("severe", "Severe"),
+                            ("critical", "Critical"),
+                        ],
+                        max_length=16,
+                        verbose_name="severity",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Under treatment or observation"),
+                            ("cured", "Cured and discharged"),
+                            ("died", "Died"),
+                        ],
+                        default="",
+                        max_length=8,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("outcome_date", models.DateField(blank=True, null=True, verbose_name="outcome date")),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True, max_length=64, null=True, unique=True, verbose_name="line-list id"
+                    ),
+                ),
+                ("synthetic", models.BooleanField(default=False, verbose_name="synthetic")),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="county",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "residence",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="residence",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
-                'ordering': ['-report_date', 'id'],
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
+                "ordering": ["-report_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reported', 'Reported'), ('confirmed', 'Confirmed'), ('excluded', 'Excluded'), ('severity', 'Severity changed'), ('cured', 'Cured and discharged'), ('died', 'Died'), ('clustered', 'Linked to a cluster')], max_length=16, verbose_name='kind')),
-                ('date', models.DateField(verbose_name='date')),
-                ('detail', models.CharField(blank=True, max_length=128, verbose_name='detail')),
-                ('recorded_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='recorded')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='surveillance.case', verbose_name='case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported"),
+                            ("confirmed", "Confirmed"),
+                            ("excluded", "Excluded"),
+                            ("severity", "Severity changed"),
+                            ("cured", "Cured and discharged"),
+                            ("died", "Died"),
+                            ("clustered", "Linked to a cluster"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                ("detail", models.CharField(blank=True, max_length=128, verbose_name="detail")),
+                ("recorded_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="recorded")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="actor",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="surveillance.case",
+                        verbose_name="case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case event',
-                'verbose_name_plural': 'case events',
-                'ordering': ['recorded_at', 'id'],
+                "verbose_name": "case event",
+                "verbose_name_plural": "case events",
+                "ordering": ["recorded_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Cluster',
+            name="Cluster",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, verbose_name='name')),
-                ('setting', models.CharField(choices=[('family', 'Family'), ('site', 'Site'), ('work_unit', 'Work unit'), ('school', 'School'), ('healthcare', 'Healthcare facility'), ('other', 'Other small setting')], max_length=16, verbose_name='setting')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='created')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="name")),
+                (
+                    "setting",
+                    models.CharField(
+                        choices=[
+                            ("family", "Family"),
+                            ("site", "Site"),
+                            ("work_unit", "Work unit"),
+                            ("school", "School"),
+                            ("healthcare", "Healthcare facility"),
+                            ("other", "Other small setting"),
+                        ],
+                        max_length=16,
+                        verbose_name="setting",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="created")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cluster',
-                'verbose_name_plural': 'clusters',
-                'ordering': ['-created_at'],
+                "verbose_name": "cluster",
+                "verbose_name_plural": "clusters",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='case',
-            name='cluster',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases', to='surveillance.cluster', verbose_name='cluster'),
+            model_name="case",
+            name="cluster",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="cases",
+                to="surveillance.cluster",
+                verbose_name="cluster",
+            ),
         ),
         migrations.CreateModel(
-            name='DailyReport',
+            name="DailyReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('new_confirmed_local', models.PositiveIntegerField(default=0, verbose_name='new confirmed (local)')),
-                ('new_confirmed_imported', models.PositiveIntegerField(default=0, verbose_name='new confirmed (imported)')),
-                ('confirmed_cumulative', models.PositiveIntegerField(default=0, verbose_name='confirmed, cumulative')),
-                ('confirmed_local_cumulative', models.PositiveIntegerField(default=0, verbose_name='local confirmed, cumulative')),
-                ('new_asymptomatic', models.PositiveIntegerField(default=0, verbose_name='new asymptomatic infections')),
-                ('suspected_pending', models.PositiveIntegerField(default=0, verbose_name='suspected under investigation')),
-                ('severe_now', models.PositiveIntegerField(default=0, verbose_name='severe now')),
-                ('critical_now', models.PositiveIntegerField(default=0, verbose_name='critical now')),
-                ('new_cured', models.PositiveIntegerField(default=0, verbose_name='newly cured')),
-                ('cured_cumulative', models.PositiveIntegerField(default=0, verbose_name='cured, cumulative')),
-                ('new_deaths', models.PositiveIntegerField(default=0, verbose_name='new deaths')),
-                ('deaths_cumulative', models.PositiveIntegerField(default=0, verbose_name='deaths, cumulative')),
-                ('in_hospital', models.PositiveIntegerField(default=0, verbose_name='confirmed in hospital')),
-                ('last_new_confirmed', models.DateField(blank=True, null=True, verbose_name='last new confirmed case')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.region', verbose_name='region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "new_confirmed_local",
+                    models.PositiveIntegerField(default=0, verbose_name="new confirmed (local)"),
+                ),
+                (
+                    "new_confirmed_imported",
+                    models.PositiveIntegerField(default=0, verbose_name="new confirmed (imported)"),
+                ),
+                (
+                    "confirmed_cumulative",
+                    models.PositiveIntegerField(default=0, verbose_name="confirmed, cumulative"),
+                ),
+                (
+                    "confirmed_local_cumulative",
+                    models.PositiveIntegerField(default=0, verbose_name="local confirmed, cumulative"),
+                ),
+                (
+                    "new_asymptomatic",
+                    models.PositiveIntegerField(default=0, verbose_name="new asymptomatic infections"),
+                ),
+                (
+                    "suspected_pending",
+                    models.PositiveIntegerField(default=0, verbose_name="suspected under investigation"),
+                ),
+                ("severe_now", models.PositiveIntegerField(default=0, verbose_name="severe now")),
+                ("critical_now", models.PositiveIntegerField(default=0, verbose_name="critical now")),
+                ("new_cured", models.PositiveIntegerField(default=0, verbose_name="newly cured")),
+                (
+                    "cured_cumulative",
+                    models.PositiveIntegerField(default=0, verbose_name="cured, cumulative"),
+                ),
+                ("new_deaths", models.PositiveIntegerField(default=0, verbose_name="new deaths")),
+                (
+                    "deaths_cumulative",
+                    models.PositiveIntegerField(default=0, verbose_name="deaths, cumulative"),
+                ),
+                ("in_hospital", models.PositiveIntegerField(default=0, verbose_name="confirmed in hospital")),
+                (
+                    "last_new_confirmed",
+                    models.DateField(blank=True, null=True, verbose_name="last new confirmed case"),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'daily report',
-                'verbose_name_plural': 'daily reports',
-                'ordering': ['region_id', 'date'],
+                "verbose_name": "daily report",
+                "verbose_name_plural": "daily reports",
+                "ordering": ["region_id", "date"],
             },
         ),
         migrations.CreateModel(
-            name='ResponseLevelPeriod',
+            name="ResponseLevelPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('I', 'Level I'), ('II', 'Level II'), ('III', 'Level III'), ('ended', 'Ended')], max_length=8, verbose_name='response level')),
-                ('start_date', models.DateField(unique=True, verbose_name='from')),
-                ('note', models.CharField(blank=True, max_length=256, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='created')),
-                ('declared_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='declared by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("I", "Level I"),
+                            ("II", "Level II"),
+                            ("III", "Level III"),
+                            ("ended", "Ended"),
+                        ],
+                        max_length=8,
+                        verbose_name="response level",
+                    ),
+                ),
+                ("start_date", models.DateField(unique=True, verbose_name="from")),
+                ("note", models.CharField(blank=True, max_length=256, verbose_name="note")),
+                ("created_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="created")),
+                (
+                    "declared_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="declared by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'response level',
-                'verbose_name_plural': 'response levels',
-                'ordering': ['start_date'],
+                "verbose_name": "response level",
+                "verbose_name_plural": "response levels",
+                "ordering": ["start_date"],
             },
         ),
         migrations.CreateModel(
-            name='CountyRiskLevel',
+            name="CountyRiskLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('level', models.CharField(choices=[('low', 'Low risk'), ('medium', 'Medium risk'), ('high', 'High risk')], max_length=8, verbose_name='risk level')),
-                ('reason', models.CharField(max_length=256, verbose_name='reason')),
-                ('computed_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='computed')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.region', verbose_name='county')),
-                ('rule_set', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='surveillance.riskruleset', verbose_name='rule set')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("low", "Low risk"), ("medium", "Medium risk"), ("high", "High risk")],
+                        max_length=8,
+                        verbose_name="risk level",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=256, verbose_name="reason")),
+                ("computed_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="computed")),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="county",
+                    ),
+                ),
+                (
+                    "rule_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="surveillance.riskruleset",
+                        verbose_name="rule set",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'county risk level',
-                'verbose_name_plural': 'county risk levels',
-                'ordering': ['county_id', 'date'],
+                "verbose_name": "county risk level",
+                "verbose_name_plural": "county risk levels",
+                "ordering": ["county_id", "date"],
             },
         ),
         migrations.CreateModel(
-            name='SeverityChange',
+            name="SeverityChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('severity', models.CharField(choices=[('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe'), ('critical', 'Critical')], max_length=16, verbose_name='severity')),
-                ('recorded_at', models.DateTimeField(default=fangyi.core.clock.now, verbose_name='recorded')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='severity_changes', to='surveillance.case', verbose_name='case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("mild", "Mild"),
+                            ("moderate", "Moderate"),
+                            ("severe", "Severe"),
+                            ("critical", "Critical"),
+                        ],
+                        max_length=16,
+                        verbose_name="severity",
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=fangyi.core.clock.now, verbose_name="recorded")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="severity_changes",
+                        to="surveillance.case",
+                        verbose_name="case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'severity change',
-                'verbose_name_plural': 'severity changes',
-                'ordering': ['date', 'recorded_at'],
+                "verbose_name": "severity change",
+                "verbose_name_plural": "severity changes",
+                "ordering": ["date", "recorded_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['county', 'report_date'], name='surveillanc_county__d7268b_idx'),
+            model_name="case",
+            index=models.Index(fields=["county", "report_date"], name="surveillanc_county__d7268b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('classification', 'excluded'), _negated=True), ('outcome', '')), fields=('person',), name='case_one_open_episode'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(models.Q(("classification", "excluded"), _negated=True), ("outcome", "")),
+                fields=("person",),
+                name="case_one_open_episode",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dailyreport',
-            constraint=models.UniqueConstraint(fields=('region', 'date'), name='daily_report_region_date'),
+            model_name="dailyreport",
+            constraint=models.UniqueConstraint(fields=("region", "date"), name="daily_report_region_date"),
         ),
         migrations.AddConstraint(
-            model_name='countyrisklevel',
-            constraint=models.UniqueConstraint(fields=('county', 'date'), name='risk_level_county_date'),
+            model_name="countyrisklevel",
+            constraint=models.UniqueConstraint(fields=("county", "date"), name="risk_level_county_date"),
         ),
     ]
