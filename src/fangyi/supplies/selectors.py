@@ -39,7 +39,7 @@ DONATIONS = "supplies.donations"
 
 def _stock_locations(actor: Actor, capability: str = VIEW) -> QuerySet[Location]:
     return Location.objects.filter(kind=LocationKind.WAREHOUSE).filter(
-        scope_q(actor, capability, "region_id")
+        scope_q(actor, capability, "region__code")
     )
 
 
@@ -57,7 +57,7 @@ def stock_list(*, actor: Actor, region: str, item: str | None = None) -> list[di
     out of it."""
     require(actor, VIEW)
     path = _region_inside(actor, VIEW, region)
-    warehouses = _stock_locations(actor).filter(region_id__startswith=path).values("warehouse_id")
+    warehouses = _stock_locations(actor).filter(region__code__startswith=path).values("warehouse_id")
     balances = Balance.objects.filter(location__warehouse_id__in=warehouses).select_related(
         "location__warehouse__place", "item"
     )
@@ -85,7 +85,7 @@ def stock_list(*, actor: Actor, region: str, item: str | None = None) -> list[di
     served = dict(
         Location.objects.filter(
             warehouse_id__in=[w for w, _ in rows], kind=LocationKind.WAREHOUSE
-        ).values_list("warehouse_id", "region_id")
+        ).values_list("warehouse_id", "region__code")
     )
     for (warehouse_id, _item_id), row in rows.items():
         row["region"] = served[warehouse_id]
@@ -96,7 +96,7 @@ def warehouse_list(*, actor: Actor, region: str | None = None) -> QuerySet[Wareh
     require(actor, VIEW)
     locations = _stock_locations(actor)
     if region:
-        locations = locations.filter(region_id__startswith=_region_inside(actor, VIEW, region))
+        locations = locations.filter(region__code__startswith=_region_inside(actor, VIEW, region))
     return Warehouse.objects.filter(pk__in=locations.values("warehouse_id")).select_related("place__region")
 
 
@@ -139,7 +139,7 @@ def item_get(*, item_id: Any) -> Item:
 
 def producer_list(*, actor: Actor) -> QuerySet[Producer]:
     require(actor, VIEW)
-    return Producer.objects.filter(scope_q(actor, VIEW, "region_id")).select_related("region")
+    return Producer.objects.filter(scope_q(actor, VIEW, "region__code")).select_related("region")
 
 
 def production_series(*, actor: Actor, item_id: Any, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
@@ -157,7 +157,7 @@ def production_series(*, actor: Actor, item_id: Any, start: dt.date, end: dt.dat
 
 
 def _request_scope(actor: Actor) -> Q:
-    return scope_q(actor, VIEW, "region_id") | scope_q(actor, REQUEST, "region_id")
+    return scope_q(actor, VIEW, "region__code") | scope_q(actor, REQUEST, "region__code")
 
 
 def request_list(*, actor: Actor, status: str | None = None, item_id: Any = None) -> QuerySet[SupplyRequest]:

@@ -869,7 +869,7 @@ def allocation_run(*, actor: Actor, item_id: Any, warehouse_id: Any, reserve: An
     available = _locked_balance(location, item).quantity
     requests = list(
         SupplyRequest.objects.select_for_update()
-        .filter(item=item, status__in=OPEN_STATUSES, region_id__startswith=location.region_id)
+        .filter(item=item, status__in=OPEN_STATUSES, region__code__startswith=location.region_id)
         .order_by("priority", "created_at", "id")
     )
     inputs = {
