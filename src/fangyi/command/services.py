@@ -393,3 +393,10 @@ def _sitrep_store(actor: Actor | None, region: Region, date: dt.date, content: d
         data={"date": date.isoformat()},
     )
     return sitrep
+
+
+def sitreps_generate_daily(*, date: dt.date | None = None) -> list[Sitrep]:
+    """The day's reports of the province and of each prefecture (regenerated if already made)."""
+    day = date or clock.today()
+    regions = Region.objects.filter(level__in=[Level.PROVINCE, Level.PREFECTURE]).order_by("code")
+    return [sitrep_generate(actor=None, region=region.code, date=day) for region in regions]
