@@ -694,7 +694,7 @@ def _move(
     if _replayed(key, _digest(payload, lines, "")) is not None:
         return None
     if shipment.status != expected:
-        raise conflict(f"shipment.not_{expected}", refusal, "status", status=shipment.get_status_display())
+        raise conflict(f"shipment.not_{expected}", refusal, "status", state=shipment.get_status_display())
     return ledger_post(actor=actor, client_key=key, lines=lines, shipment=shipment, kind_payload=payload)
 
 
@@ -711,7 +711,7 @@ def shipment_dispatch(*, actor: Actor, shipment_id: Any, client_key: str) -> Shi
         _location(origin, LocationKind.WAREHOUSE),
         _location(origin, LocationKind.IN_TRANSIT),
         ShipmentStatus.PLANNED,
-        _("This shipment is %(status)s: only a planned shipment can be dispatched."),
+        _("This shipment is %(state)s: only a planned shipment can be dispatched."),
     )
     if posting is not None:
         shipment.status = ShipmentStatus.DISPATCHED
@@ -733,7 +733,7 @@ def shipment_deliver(*, actor: Actor, shipment_id: Any, client_key: str) -> Ship
         _location(shipment.origin, LocationKind.IN_TRANSIT),
         _location(shipment.destination, LocationKind.WAREHOUSE),
         ShipmentStatus.DISPATCHED,
-        _("This shipment is %(status)s: only a dispatched shipment can be delivered."),
+        _("This shipment is %(state)s: only a dispatched shipment can be delivered."),
     )
     if posting is not None:
         shipment.status = ShipmentStatus.DELIVERED
@@ -750,9 +750,9 @@ def shipment_cancel(*, actor: Actor, shipment_id: Any) -> Shipment:
     if shipment.status != ShipmentStatus.PLANNED:
         raise conflict(
             "shipment.not_planned",
-            _("This shipment is %(status)s: only a planned shipment can be cancelled."),
+            _("This shipment is %(state)s: only a planned shipment can be cancelled."),
             "status",
-            status=shipment.get_status_display(),
+            state=shipment.get_status_display(),
         )
     shipment.status = ShipmentStatus.CANCELLED
     shipment.save(update_fields=["status"])
@@ -829,9 +829,9 @@ def request_cancel(*, actor: Actor, request_id: Any) -> SupplyRequest:
     if request.status not in OPEN_STATUSES:
         raise conflict(
             "request.not_open",
-            _("This request is %(status)s: it cannot be cancelled."),
+            _("This request is %(state)s: it cannot be cancelled."),
             "status",
-            status=request.get_status_display(),
+            state=request.get_status_display(),
         )
     request.status = RequestStatus.CANCELLED
     request.save(update_fields=["status"])
