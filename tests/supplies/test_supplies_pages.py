@@ -419,9 +419,6 @@ def test_a_shipment_is_planned_dispatched_and_delivered(officer, stocked, item, 
     assert "entry-kind--transfer_in" in html(client.get(f"/supplies/shipments/{shipment.pk}/"))
 
 
-@pytest.mark.xfail(
-    strict=True, raises=TypeError, reason="shipment.not_planned passes `status` twice to its error"
-)
 def test_a_dispatched_shipment_cannot_be_cancelled(officer, stocked, item, make_warehouse, key):
     other = make_warehouse("430103")
     shipment = services.shipment_create(
@@ -507,3 +504,31 @@ def test_a_bad_donation_is_refused(officer, item):
 
 def test_donations_need_the_capability(make_user):
     assert signed_in(make_user(Role.COUNTY_OFFICIAL, COUNTY)).get("/supplies/donations/").status_code == 403
+
+
+def test_the_explanation_names_capped_requests_and_pack_rounding(
+    officer, warehouse, make_item, make_user, key
+):
+    kits = make_item("test-kit", name="检测试剂盒", pack_size=10)
+    services.stock_receive(
+        actor=officer, warehouse_id=warehouse.pk, item_id=kits.pk, quantity=100, client_key=key()
+    )
+    hospital = make_user(Role.HOSPITAL_STAFF, COUNTY)
+    for quantity, weight in ((20, 1), (200, 1), (200, 2)):
+        services.request_create(
+            actor=hospital,
+            region=COUNTY,
+            item_id=kits.pk,
+            quantity=quantity,
+            priority=2,
+            weight=weight,
+            reason="筛查",
+        )
+    client = signed_in(officer)
+    response = client.post(
+        "/supplies/allocations/", {"item_id": kits.pk, "warehouse_id": warehouse.pk, "reserve": 0}
+    )
+    page = html(client.get(response["Location"]))
+    assert "Capped at what they asked for" in page
+    assert "26.7 units each per unit" in page
+    assert "whole packs of 10; the packs left over (1) went to the largest remainders" in page

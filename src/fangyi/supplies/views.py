@@ -728,8 +728,8 @@ def _tier_sentences(step: dict[str, Any], needs: dict[str, dict[str, Any]], pack
         extra = sum(given.values()) // pack - sum(int(share // pack) for share in fair.values())
         sentences.append(
             _(
-                "Shares were rounded down to whole packs of %(pack)s; %(extra)s packs left over went to "
-                "the largest remainders."
+                "Shares were rounded down to whole packs of %(pack)s; the packs left over (%(extra)s) went "
+                "to the largest remainders."
             )
             % {"pack": pack, "extra": extra}
         )
