@@ -35,6 +35,7 @@ VIEW = "supplies.view"
 MANAGE = "supplies.manage"
 REQUEST = "supplies.request"
 DONATIONS = "supplies.donations"
+CENT = Decimal("0.01")
 
 
 def _stock_locations(actor: Actor, capability: str = VIEW) -> QuerySet[Location]:
@@ -212,6 +213,11 @@ def donation_list(*, actor: Actor) -> QuerySet[Donation]:
     return Donation.objects.select_related("item", "warehouse__place")
 
 
+def _yuan(amount: Decimal) -> Decimal:
+    """Sums to the fen (SQLite drops trailing zeros)."""
+    return Decimal(amount).quantize(CENT)
+
+
 def transparency() -> dict[str, Any]:
     """The public account of donations: money received by country and by association, goods
     received by item, what was given abroad, and each public donation with its use."""
@@ -233,10 +239,10 @@ def transparency() -> dict[str, Any]:
             "quantity": row["quantity"],
         }
     return {
-        "money_received": sum((row["amount"] for row in by_country), Decimal(0)),
-        "money_by_country": [{"country": r["country"], "amount": r["amount"]} for r in by_country],
+        "money_received": _yuan(sum((row["amount"] for row in by_country), Decimal(0))),
+        "money_by_country": [{"country": r["country"], "amount": _yuan(r["amount"])} for r in by_country],
         "money_by_association": [
-            {"association": r["association"], "amount": r["amount"]} for r in by_association
+            {"association": r["association"], "amount": _yuan(r["amount"])} for r in by_association
         ],
         "goods_received": list(goods.values()),
         "given": list(public.filter(direction=DonationDirection.OUT)),
