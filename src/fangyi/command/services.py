@@ -287,7 +287,7 @@ def target_report(
     if progress < target.progress:
         raise conflict(
             "target.progress_down",
-            _("Progress cannot go down: %(current)s %% was reported already."),
+            _("Progress cannot go below the %(current)s percent already reported."),
             "progress",
             current=target.progress,
         )
