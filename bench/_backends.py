@@ -36,7 +36,7 @@ def throwaway_database(backend: str, server: str | None) -> Iterator[None]:
         if backend == "postgres":
             assert server
             database = f"fangyi_bench_{os.getpid()}"
-            _admin(server, f'CREATE DATABASE "{database}"')
+            admin_statement(server, f'CREATE DATABASE "{database}"')
             os.environ["DATABASE_URL"] = urlunsplit(urlsplit(server)._replace(path=f"/{database}"))
         try:
             yield
@@ -45,10 +45,10 @@ def throwaway_database(backend: str, server: str | None) -> Iterator[None]:
                 from django.db import connections
 
                 connections.close_all()
-                _admin(server, f'DROP DATABASE IF EXISTS "{database}"')
+                admin_statement(server, f'DROP DATABASE IF EXISTS "{database}"')
 
 
-def _admin(server: str, statement: str) -> None:
+def admin_statement(server: str, statement: str) -> None:
     import psycopg
 
     parts = urlsplit(server)

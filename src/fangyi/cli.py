@@ -51,6 +51,7 @@ def demo() -> None:
     _manage("replay_hunan_2020")
     _manage("seed_outbreak_demo")
     _manage("seed_clinical_demo")
+    _manage("seed_command_demo")
     worker = subprocess.Popen([sys.executable, "-m", "fangyi.cli", "worker"])
     try:
         serve()
