@@ -6,18 +6,18 @@ pgbench's simple-update transactions on the same server in the same run.
 
 Two throwaway databases on the server (created and dropped): in one, pgbench -i then pgbench's
 built-in simple-update script (-N: one UPDATE, one SELECT, one INSERT per transaction) with N
-clients; in the other, Fangyi migrated with four warehouses and eight items, and N threads, each
+clients; in the other, Fangyi migrated with four warehouses and eight items, and N processes, each
 with its own connection, posting receipts and issues through `supplies.services`
 (idempotency key, balance locks in a fixed order, the no-negative check, entries, balances, audit)
 for the same number of seconds. Prints both rates and ledger_ratio=<postings/s / pgbench tps>.
 """
 
 import argparse
+import multiprocessing
 import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 import uuid
 from urllib.parse import urlsplit, urlunsplit
@@ -120,38 +120,41 @@ def ledger_postings(clients: int, seconds: int) -> float:
                 quantity=10_000_000,
                 client_key=_key(),
             )
+    # Forked clients each open their own connection; none may inherit the parent's.
     connection.close()
-    stop = time.monotonic() + seconds
-    counts = [0] * clients
-    failures: list[BaseException] = []
-
-    def client(number: int) -> None:
-        from django.db import connection as own
-
-        try:
-            turn = number
-            while time.monotonic() < stop:
-                warehouse = warehouses[turn % WAREHOUSES]
-                item = items[(turn // WAREHOUSES) % ITEMS]
-                post = services.stock_receive if turn % 2 else services.stock_issue
-                post(actor=actor, warehouse_id=warehouse.pk, item_id=item.pk, quantity=1, client_key=_key())
-                counts[number] += 1
-                turn += clients
-        except BaseException as exc:  # noqa: BLE001 — reported after the run
-            failures.append(exc)
-        finally:
-            own.close()
-
+    done = multiprocessing.get_context("fork").Array("q", clients)
     started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    workers = [
+        multiprocessing.get_context("fork").Process(
+            target=_client, args=(number, clients, started + seconds, actor, warehouses, items, done)
+        )
+        for number in range(clients)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
     elapsed = time.monotonic() - started
-    if failures:
-        raise failures[0]
-    return sum(counts) / elapsed
+    if any(worker.exitcode for worker in workers):
+        raise SystemExit("a ledger client failed (its traceback is above)")
+    return sum(done) / elapsed
+
+
+def _client(number: int, clients: int, stop: float, actor, warehouses, items, done) -> None:
+    """One client: receipts and issues of one unit, turn by turn over the warehouses and items."""
+    from django.conf import settings
+
+    from fangyi.supplies import services
+
+    settings.DEBUG = False  # no query log: the benchmark measures the postings, not the logging
+    turn = number
+    while time.monotonic() < stop:
+        warehouse = warehouses[turn % WAREHOUSES]
+        item = items[(turn // WAREHOUSES) % ITEMS]
+        post = services.stock_receive if turn % 2 else services.stock_issue
+        post(actor=actor, warehouse_id=warehouse.pk, item_id=item.pk, quantity=1, client_key=_key())
+        done[number] += 1
+        turn += clients
 
 
 def _key() -> str:

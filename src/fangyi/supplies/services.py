@@ -99,10 +99,11 @@ LEVEL_PATH_LENGTH = {WarehouseLevel.PROVINCE: 2, WarehouseLevel.PREFECTURE: 4, W
 # Input checks -------------------------------------------------------------------------------------
 
 
-def _first(rows: QuerySet[M], pk: Any) -> M | None:
-    """The row of `rows` with this primary key; None when there is none or the key is malformed."""
+def _first(rows: QuerySet[M], pk: Any, key: str = "pk") -> M | None:
+    """The row of `rows` whose `key` (the primary key by default) is `pk`; None when there is none
+    or the value is malformed."""
     try:
-        return rows.filter(pk=pk).first()
+        return rows.filter(**{key: pk}).first()
     except (ValidationError, ValueError, TypeError, OverflowError):
         return None
 
@@ -167,18 +168,26 @@ def _not_future(day: Any, code: str, field: str) -> dt.date:
     return day
 
 
+def _stock_location(
+    actor: Actor | None, capability: str, warehouse_id: Any, field: str = "warehouse_id"
+) -> Location:
+    """The stock location of the warehouse (with the warehouse and its place, in one query), if
+    the actor holds `capability` over the region it serves."""
+    location = _first(
+        Location.objects.select_related("warehouse__place").filter(kind=LocationKind.WAREHOUSE),
+        warehouse_id,
+        key="warehouse_id",
+    )
+    if location is None or (actor is not None and not covers(actor, capability, location.region_id)):
+        raise warehouse_not_found(field)
+    return location
+
+
 def _warehouse(
     actor: Actor | None, capability: str, warehouse_id: Any, field: str = "warehouse_id"
 ) -> Warehouse:
     """The warehouse, if the actor holds `capability` over the region it serves."""
-    warehouse = _first(Warehouse.objects.select_related("place"), warehouse_id)
-    if warehouse is None:
-        raise warehouse_not_found(field)
-    if actor is not None and not covers(
-        actor, capability, _location(warehouse, LocationKind.WAREHOUSE).region_id
-    ):
-        raise warehouse_not_found(field)
-    return warehouse
+    return _stock_location(actor, capability, warehouse_id, field).warehouse
 
 
 def _location(warehouse: Warehouse, kind: str) -> Location:
@@ -271,14 +280,11 @@ def ledger_post(
     _check_lines(lines)
     note = _text(note, "ledger.note", "note", NOTE_MAX)
     digest = _digest(kind_payload, lines, note)
-    earlier = _replayed(key, digest)
-    if earlier is not None:
-        return earlier
     posting = uuid.uuid4()
     try:
         with transaction.atomic():
             Posting.objects.create(client_key=key, posting=posting, payload_digest=digest)
-    except IntegrityError:  # the same key posted concurrently: that posting stands
+    except IntegrityError:  # the key was posted before (or concurrently): that posting stands
         earlier = _replayed(key, digest)
         if earlier is None:
             raise
@@ -356,10 +362,10 @@ def _single(
 ) -> uuid.UUID:
     """A posting of one line at a warehouse the actor manages (a receipt, an issue, an adjustment)."""
     require(actor, MANAGE)
-    warehouse = _warehouse(actor, MANAGE, warehouse_id)
+    location = _stock_location(actor, MANAGE, warehouse_id)
+    warehouse = location.warehouse
     item = _item(item_id)
     amount = _quantity(quantity, item, signed=kind == EntryKind.ADJUSTMENT) * sign
-    location = _location(warehouse, LocationKind.WAREHOUSE)
     return ledger_post(
         actor=actor,
         client_key=client_key,
