@@ -139,7 +139,7 @@ def test_progress_going_down_is_refused_next_to_the_field(furong, directive):
         reverse("command:target_report", args=[target.pk]), {"progress": "30", "note": "x"}
     )
     assert response.status_code == 409
-    assert "Progress cannot go down" in page_of(response)
+    assert "Progress cannot go below" in page_of(response)
     assert 'id="id_report_progress_error"' in page_of(response)
     assert writes() == before
 
