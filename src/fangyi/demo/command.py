@@ -8,6 +8,8 @@ weekly shipments to the prefectures, through the ledger; hospitals' and prefectu
 N95 and an allocation run on 2020-02-05 with a reserve; donations from Hunan associations abroad
 (money and goods, 42 countries) and masks given back to associations abroad in March.
 
+The balances are reconciled with the ledger once at the end.
+
 Command: the province's directives of 2020 (the Level I response, the screening of returnees, the
 resumption of work), acknowledged and carried out down the levels with a few townships late and
 escalated; a situation report of the province for every replayed day. Today: a directive of the
@@ -143,10 +145,12 @@ def command_seed(
         _directives_today(admin, changsha, rng, result)
         step(3, "situation reports")
         for day in _days(FIRST_DAY, LAST_DAY):
-            command.sitrep_generate(actor=None, region="43", date=day)
+            with _on(_at(day, 20)):  # archived the evening of each day
+                command.sitrep_generate(actor=None, region="43", date=day)
             result.sitreps += 1
         command.sitrep_generate(actor=None, region="43", date=clock.today())
         result.sitreps += 1
+        supplies.reconcile()
         step(steps, "done")
     return result
 
