@@ -254,6 +254,19 @@ def reconciliation_latest() -> Reconciliation | None:
     return Reconciliation.objects.order_by("-started_at", "-id").first()
 
 
+def reconciliation_mismatches(*, actor: Actor, reconciliation: Reconciliation) -> list[dict[str, Any]]:
+    """The reconciliation's mismatches at the stock locations of the actor's jurisdiction (each
+    names its warehouse and balance)."""
+    require(actor, VIEW)
+    named = {row["location"] for row in reconciliation.mismatches}
+    mine = set(
+        Location.objects.filter(pk__in=named)
+        .filter(scope_q(actor, VIEW, "region__code"))
+        .values_list("pk", flat=True)
+    )
+    return [row for row in reconciliation.mismatches if row["location"] in mine]
+
+
 def may_manage(actor: Actor, warehouse: Warehouse) -> bool:
     """Whether the actor may move this warehouse's stock (for pages showing the actions)."""
     return covers(actor, MANAGE, warehouse_region(warehouse))
