@@ -128,7 +128,7 @@ def test_acknowledging_a_directive_not_addressed_to_you(call, county, other_coun
         ({"deadline": (NOW - dt.timedelta(hours=1)).isoformat()}, 400, "directive.deadline_past"),
         ({"targets": [OTHER_COUNTY]}, 400, "directive.target_not_below"),
         ({"targets": ["430102999"]}, 400, "directive.unknown_region"),
-        ({"targets": [TOWNSHIP], "issuer": "4301"}, 403, "directive.not_your_level"),
+        ({"targets": [TOWNSHIP], "issuer": "4301"}, 404, "region.not_found"),
         ({"attachments": [_file("big.bin", b"x" * (5 * 1024 * 1024 + 1))]}, 400, "attachment.too_large"),
         ({"down_to": "street"}, 422, None),
         ({"attachments": [{"name": "a", "content": "not base64!"}]}, 422, None),

@@ -109,13 +109,19 @@ def test_bad_input_is_refused_and_nothing_is_written(issue, county, fields, code
     _nothing_written()
 
 
-def test_a_level_may_issue_only_as_itself(issue, county, township):
+def test_a_level_may_issue_only_as_itself(issue, county, prefecture):
+    # A level above one's own is outside the jurisdiction: as if it did not exist.
     with pytest.raises(DomainError) as refused:
         issue(county, PREFECTURE, [OTHER_COUNTY])
-    assert (refused.value.code, refused.value.status) == ("directive.not_your_level", 403)
+    assert (refused.value.code, refused.value.field, refused.value.status) == (
+        "region.not_found",
+        "issuer",
+        404,
+    )
+    # A level below one's own is inside it, but not one's level.
     with pytest.raises(DomainError) as refused:
-        issue(township, COUNTY, [TOWNSHIP])
-    assert refused.value.status == 403
+        issue(prefecture, COUNTY, [TOWNSHIP])
+    assert (refused.value.code, refused.value.status) == ("directive.not_your_level", 403)
     _nothing_written()
 
 

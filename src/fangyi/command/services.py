@@ -34,6 +34,7 @@ from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError
 from fangyi.core.services import audit_record
 from fangyi.regions.choices import PATH_LENGTH, Level
+from fangyi.regions.errors import region_not_found
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_path
 
@@ -183,6 +184,10 @@ def directive_issue(
         raise invalid(
             "directive.unknown_region", _("No region has the code “%(value)s”."), "issuer", value=issuer
         )
+    if not covers(actor, ISSUE, issuer_path):  # outside the jurisdiction: as if it did not exist
+        error = region_not_found()
+        error.field = "issuer"
+        raise error
     if issuer_path not in actor.prefixes_for(ISSUE):
         raise not_your_level()
     if down_to not in DOWN_TO_LEVELS or PATH_LENGTH[Level(down_to)] <= len(issuer_path):

@@ -792,7 +792,9 @@ def sample_report(
             assert sample.person is not None
             _positive_to_surveillance(sample.person, lab_name, moment.astimezone(clock.SHANGHAI).date())
         return sample
-    members = list(sample.members.select_for_update(of=("self",)).select_related("person").order_by("barcode"))
+    members = list(
+        sample.members.select_for_update(of=("self",)).select_related("person").order_by("barcode")
+    )
     if result == Result.NEGATIVE:
         for member in members:
             member.lab, member.received_at = sample.lab, sample.received_at

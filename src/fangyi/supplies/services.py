@@ -150,10 +150,12 @@ def _item(item_id: Any, field: str = "item_id") -> Item:
     return item
 
 
-def _region(raw: str, field: str = "region") -> Region:
+def _region(raw: str, field: str = "region", *, actor: Actor | None = None, capability: str = "") -> Region:
+    """The region of this code; with an actor, only one inside their jurisdiction for
+    `capability` (any other is not found, like one that does not exist)."""
     path = region_path(raw)
     found = Region.objects.filter(code=path).first()
-    if found is None:
+    if found is None or (actor is not None and not covers(actor, capability, found.code)):
         error = region_not_found()
         error.field = field
         raise error
@@ -518,9 +520,7 @@ def item_create(
 def producer_create(*, actor: Actor, name: str, region: str) -> Producer:
     require(actor, MANAGE)
     name = _text(name, "producer.name", "name", 128, needed=True)
-    found = _region(region)
-    if not covers(actor, MANAGE, found.code):
-        raise PermissionDenied(_("This region is outside your jurisdiction."))
+    found = _region(region, actor=actor, capability=MANAGE)
     if Producer.objects.filter(name=name).exists():
         raise conflict("producer.duplicate_name", _("Another producer has this name."), "name")
     try:
@@ -783,11 +783,7 @@ def request_create(
 ) -> SupplyRequest:
     """A region's or a hospital's need of an item, for the next allocation runs."""
     require(actor, REQUEST)
-    found = _region(region)
-    if not covers(actor, REQUEST, found.code):
-        error = region_not_found()
-        error.field = "region"
-        raise error
+    found = _region(region, actor=actor, capability=REQUEST)
     item = _item(item_id)
     amount = _quantity(quantity, None)
     rank = _whole(priority)

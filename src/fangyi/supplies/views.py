@@ -209,12 +209,16 @@ def stock_board_view(request: HttpRequest) -> HttpResponse:
                 raise
             add_domain_error(form, exc, {"region": "region", "item": "item"})
     columns, lines = _board(rows, items)
+    latest = selectors.reconciliation_latest()
     context = {
         "form": form,
         "columns": columns,
         "lines": lines,
         "low_packs": LOW_STOCK_PACKS,
-        "reconciliation": selectors.reconciliation_latest(),
+        "reconciliation": latest,
+        "mismatches": selectors.reconciliation_mismatches(actor=actor, reconciliation=latest)
+        if latest
+        else [],
     }
     return render(request, "supplies/stock_board.html", context, status=400 if form.errors else 200)
 
