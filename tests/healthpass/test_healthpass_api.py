@@ -69,6 +69,14 @@ def test_an_official_has_no_code_of_their_own(call, county_official):
     assert response.json()["code"] == "healthpass.no_resident"
 
 
+@pytest.mark.parametrize("query", ["colour=%00", "status=a%00b"])
+def test_a_nul_byte_in_a_list_filter_is_a_validation_error(call, county_official, query):
+    """PostgreSQL cannot compare text with a NUL byte in it: the filter refuses it first."""
+    path = "/changes" if query.startswith("colour") else "/overrides"
+    response = call("get", f"{path}?{query}", user=county_official)
+    assert response.status_code == 422
+
+
 def scan_body(gate, token, **extra):
     return {"id": str(uuid.uuid4()), "place_id": gate.pk, "token": token, "temperature": 36.6, **extra}
 

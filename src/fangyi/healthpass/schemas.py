@@ -131,12 +131,12 @@ class ListFilter(Schema):
 
 
 class StatusFilter(ListFilter):
-    status: str | None = Field(default=None, max_length=16)
+    status: str | None = Field(default=None, max_length=16, pattern=NO_NUL_PATTERN)
 
 
 class ChangeFilter(ListFilter):
     region: str | None = Field(default=None, max_length=12, pattern=r"^[0-9]*$")
-    colour: str | None = Field(default=None, max_length=8)
+    colour: str | None = Field(default=None, max_length=8, pattern=NO_NUL_PATTERN)
 
 
 class ChangeItem(ColourChangeOut):
