@@ -74,10 +74,11 @@ def _region_inside(actor: Actor, capability: str, code: str) -> Region:
     return region
 
 
-def _by_pk(rows: QuerySet, pk: Any) -> Any:
+def first_by_pk(rows: QuerySet, pk: Any) -> Any:
+    """The row of `rows` with this primary key; None when there is none or the key is malformed."""
     try:
         return rows.filter(pk=pk).first()
-    except (ValidationError, ValueError, TypeError):
+    except (ValidationError, ValueError, TypeError, OverflowError):
         return None
 
 
@@ -117,7 +118,7 @@ def hospital_list(*, actor: Actor, region: str | None = None) -> QuerySet[Hospit
 
 
 def hospital_get(*, actor: Actor, place_id: Any) -> Hospital:
-    found = _by_pk(hospital_list(actor=actor), place_id)
+    found = first_by_pk(hospital_list(actor=actor), place_id)
     if found is None:
         raise hospital_not_found()
     return found
@@ -154,7 +155,7 @@ def transfer_candidates(
     """Prefecture- and province-level hospitals (anywhere in the province) with a free bed of
     `bed_type` (any type when None), nearest first; those without coordinates last."""
     require(actor, TREAT)
-    admission = _by_pk(Admission.objects.filter(scope_q(actor, TREAT, "county__code")), admission_id)
+    admission = first_by_pk(Admission.objects.filter(scope_q(actor, TREAT, "county__code")), admission_id)
     if admission is None:
         raise admission_not_found()
     if bed_type is not None and bed_type not in BedType.values:
@@ -215,7 +216,7 @@ def admission_list(
 
 
 def admission_get(*, actor: Actor, admission_id: Any) -> Admission:
-    found = _by_pk(admission_list(actor=actor), admission_id)
+    found = first_by_pk(admission_list(actor=actor), admission_id)
     if found is None:
         raise admission_not_found()
     return found
@@ -479,7 +480,7 @@ def expert_group_list(*, actor: Actor) -> QuerySet[ExpertGroup]:
 
 
 def expert_group_get(*, actor: Actor, group_id: Any) -> ExpertGroup:
-    found = _by_pk(expert_group_list(actor=actor), group_id)
+    found = first_by_pk(expert_group_list(actor=actor), group_id)
     if found is None:
         raise group_not_found()
     return found
@@ -509,7 +510,7 @@ def consultation_list(*, actor: Actor, status: str | None = None) -> QuerySet[Co
 
 
 def consultation_get(*, actor: Actor, consultation_id: Any) -> Consultation:
-    found = _by_pk(consultation_list(actor=actor), consultation_id)
+    found = first_by_pk(consultation_list(actor=actor), consultation_id)
     if found is None:
         raise consultation_not_found()
     return found
