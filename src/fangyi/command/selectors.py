@@ -6,9 +6,8 @@ jurisdiction) and to every region it reached inside that jurisdiction; anything 
 
 import datetime as dt
 import io
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from fangyi.command.models import Directive, Sitrep, Target
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require, scope_q
 from fangyi.core.errors import DomainError
+from fangyi.core.selectors import row_by_key
 from fangyi.hospitals.choices import BedType
 from fangyi.hospitals.selectors import hospital_beds
 from fangyi.labs.selectors import lab_summary
@@ -39,16 +39,6 @@ ISSUE = "command.issue"
 RESPOND = "command.respond"
 # A situation report covers the levels with daily case reports: the province, prefectures, counties.
 SITREP_MAX_PATH = PATH_LENGTH[Level.COUNTY]
-
-M = TypeVar("M")
-
-
-def first_by_pk(rows: QuerySet[Any], pk: Any) -> Any:
-    """The row of `rows` with this primary key; None when there is none or the key is malformed."""
-    try:
-        return rows.filter(pk=pk).first()
-    except (ValidationError, ValueError, TypeError):
-        return None
 
 
 # Directives --------------------------------------------------------------------------------------
@@ -101,7 +91,7 @@ def _visible(actor: Actor, directive: Directive) -> bool:
 
 def directive_get(*, actor: Actor, directive_id: Any) -> Directive:
     require(actor, VIEW)
-    directive = first_by_pk(_with_counts(Directive.objects.all()), directive_id)
+    directive = row_by_key(_with_counts(Directive.objects.all()), directive_id)
     if directive is None or not _visible(actor, directive):
         raise directive_not_found()
     return directive
@@ -110,7 +100,7 @@ def directive_get(*, actor: Actor, directive_id: Any) -> Directive:
 def target_get(*, actor: Actor, target_id: Any) -> Target:
     """A target in the actor's jurisdiction, or of a directive its level issued."""
     require(actor, VIEW)
-    target = first_by_pk(Target.objects.select_related("directive", "region"), target_id)
+    target = row_by_key(Target.objects.select_related("directive", "region"), target_id)
     if target is None or not (
         covers(actor, VIEW, target.region_id) or covers(actor, VIEW, target.directive.issuer_id)
     ):

@@ -28,10 +28,11 @@ from fangyi.command.errors import (
     text_too_long,
 )
 from fangyi.command.models import Attachment, Directive, Sitrep, Target
-from fangyi.command.selectors import ISSUE, RESPOND, VIEW, first_by_pk, sitrep_build, sitrep_region
+from fangyi.command.selectors import ISSUE, RESPOND, VIEW, sitrep_build, sitrep_region
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError
+from fangyi.core.selectors import row_by_key
 from fangyi.core.services import audit_record
 from fangyi.regions.choices import PATH_LENGTH, Level
 from fangyi.regions.errors import region_not_found
@@ -232,7 +233,7 @@ def _own_target(actor: Actor, target_id: Any) -> Target:
     that region); a target of another region is refused: 403 in the actor's jurisdiction, else
     not found."""
     require(actor, RESPOND)
-    target = first_by_pk(Target.objects.select_for_update().select_related("directive"), target_id)
+    target = row_by_key(Target.objects.select_for_update().select_related("directive"), target_id)
     if target is None:
         raise target_not_found()
     if target.region_id not in actor.prefixes_for(RESPOND):
@@ -323,7 +324,7 @@ def target_complete(*, actor: Actor, target_id: Any, note: str, evidence: File |
 def directive_withdraw(*, actor: Actor, directive_id: Any) -> Directive:
     """Withdraw a directive: only its issuing level may; its targets stop asking for action."""
     require(actor, ISSUE)
-    directive = first_by_pk(Directive.objects.select_for_update(), directive_id)
+    directive = row_by_key(Directive.objects.select_for_update(), directive_id)
     if directive is None or not (
         covers(actor, VIEW, directive.issuer_id) or covers(actor, ISSUE, directive.issuer_id)
     ):

@@ -1,14 +1,25 @@
-"""Reads for core: background jobs."""
+"""Reads for core: one row by its key, background jobs."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core.access import Actor, covers
 from fangyi.core.errors import NotFound
 from fangyi.core.models import Job
+
+M = TypeVar("M", bound=Model)
+
+
+def row_by_key(rows: QuerySet[M], value: Any, key: str = "pk") -> M | None:
+    """The row of `rows` whose `key` (the primary key by default) is `value`; None when there is
+    none or the value is malformed (not a UUID, not an integer, an integer out of range)."""
+    try:
+        return rows.filter(**{key: value}).first()
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        return None
 
 
 def job_not_found() -> NotFound:

@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require, scope_q
+from fangyi.core.selectors import row_by_key
 from fangyi.hospitals.choices import AdmissionStatus, BedType, HospitalLevel, TreatmentKind
 from fangyi.hospitals.errors import (
     admission_not_found,
@@ -74,14 +74,6 @@ def _region_inside(actor: Actor, capability: str, code: str) -> Region:
     return region
 
 
-def first_by_pk(rows: QuerySet, pk: Any) -> Any:
-    """The row of `rows` with this primary key; None when there is none or the key is malformed."""
-    try:
-        return rows.filter(pk=pk).first()
-    except (ValidationError, ValueError, TypeError, OverflowError):
-        return None
-
-
 # Hospitals and beds -------------------------------------------------------------------------------
 
 
@@ -118,7 +110,7 @@ def hospital_list(*, actor: Actor, region: str | None = None) -> QuerySet[Hospit
 
 
 def hospital_get(*, actor: Actor, place_id: Any) -> Hospital:
-    found = first_by_pk(hospital_list(actor=actor), place_id)
+    found = row_by_key(hospital_list(actor=actor), place_id)
     if found is None:
         raise hospital_not_found()
     return found
@@ -155,7 +147,7 @@ def transfer_candidates(
     """Prefecture- and province-level hospitals (anywhere in the province) with a free bed of
     `bed_type` (any type when None), nearest first; those without coordinates last."""
     require(actor, TREAT)
-    admission = first_by_pk(Admission.objects.filter(scope_q(actor, TREAT, "county__code")), admission_id)
+    admission = row_by_key(Admission.objects.filter(scope_q(actor, TREAT, "county__code")), admission_id)
     if admission is None:
         raise admission_not_found()
     if bed_type is not None and bed_type not in BedType.values:
@@ -216,7 +208,7 @@ def admission_list(
 
 
 def admission_get(*, actor: Actor, admission_id: Any) -> Admission:
-    found = first_by_pk(admission_list(actor=actor), admission_id)
+    found = row_by_key(admission_list(actor=actor), admission_id)
     if found is None:
         raise admission_not_found()
     return found
@@ -480,7 +472,7 @@ def expert_group_list(*, actor: Actor) -> QuerySet[ExpertGroup]:
 
 
 def expert_group_get(*, actor: Actor, group_id: Any) -> ExpertGroup:
-    found = first_by_pk(expert_group_list(actor=actor), group_id)
+    found = row_by_key(expert_group_list(actor=actor), group_id)
     if found is None:
         raise group_not_found()
     return found
@@ -510,7 +502,7 @@ def consultation_list(*, actor: Actor, status: str | None = None) -> QuerySet[Co
 
 
 def consultation_get(*, actor: Actor, consultation_id: Any) -> Consultation:
-    found = first_by_pk(consultation_list(actor=actor), consultation_id)
+    found = row_by_key(consultation_list(actor=actor), consultation_id)
     if found is None:
         raise consultation_not_found()
     return found

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import PermissionDenied
+from fangyi.core.selectors import row_by_key
 from fangyi.core.services import audit_record
 from fangyi.core.validators import body_temperature, in_body_temperature_range
 from fangyi.hospitals.choices import (
@@ -69,7 +70,6 @@ from fangyi.hospitals.selectors import (
     TREAT,
     case_summary,
     discharge_check,
-    first_by_pk,
 )
 from fangyi.regions.choices import PlaceKind
 from fangyi.regions.errors import place_not_found, region_not_found
@@ -122,7 +122,7 @@ def _severity(value: str) -> str:
 
 
 def _hospital(actor: Actor | None, capability: str, hospital_id: Any) -> Hospital:
-    hospital = first_by_pk(Hospital.objects.select_related("place"), hospital_id)
+    hospital = row_by_key(Hospital.objects.select_related("place"), hospital_id)
     if hospital is None or (actor is not None and not covers(actor, capability, hospital.county_id)):
         raise hospital_not_found()
     return hospital
@@ -133,7 +133,7 @@ def _admission_locked(actor: Actor | None, admission_id: Any, *, in_hospital: bo
     still there)."""
     if actor is not None:
         require(actor, TREAT)
-    admission = first_by_pk(
+    admission = row_by_key(
         Admission.objects.select_for_update().select_related("case", "hospital__place"), admission_id
     )
     if admission is None or (actor is not None and not covers(actor, TREAT, admission.county_id)):
@@ -177,7 +177,7 @@ def hospital_register(*, actor: Actor | None, place_id: Any, level: str) -> Hosp
     """Designate a hospital place at a level (or change the level of one designated before)."""
     if actor is not None:
         require(actor, MANAGE)
-    place = first_by_pk(Place.objects.all(), place_id)
+    place = row_by_key(Place.objects.all(), place_id)
     if place is None or (actor is not None and not covers(actor, MANAGE, place.region_id)):
         raise place_not_found()
     if place.kind != PlaceKind.HOSPITAL:
@@ -260,7 +260,7 @@ def admission_admit(
     _day(admitted_on, "admission", "admitted_on")
     if severity is not None:
         _severity(severity)
-    case = first_by_pk(Case.objects.select_for_update(), case_id)
+    case = row_by_key(Case.objects.select_for_update(), case_id)
     if case is None:
         raise case_not_found()
     if case.outcome or case.classification == Classification.EXCLUDED:
@@ -494,7 +494,7 @@ def expert_create(
     employer = _text(employer, "expert", "employer", 128)
     user = None
     if user_id is not None:
-        user = first_by_pk(get_user_model().objects.select_for_update(), user_id)
+        user = row_by_key(get_user_model().objects.select_for_update(), user_id)
         if user is None:
             raise invalid("expert.unknown_user", _("No such login."), "user_id")
         if Expert.objects.filter(user=user).exists():
@@ -507,7 +507,7 @@ def expert_create(
 def _experts(ids: list[Any], code: str, field: str) -> list[Expert]:
     experts = []
     for pk in dict.fromkeys(str(i) for i in ids):
-        expert = first_by_pk(Expert.objects.filter(active=True), pk)
+        expert = row_by_key(Expert.objects.filter(active=True), pk)
         if expert is None:
             raise invalid(code, _("No such expert: %(id)s."), field, id=pk)
         experts.append(expert)
@@ -548,7 +548,7 @@ def expert_group_create(
 
 def _group(actor: Actor | None, group_id: Any) -> ExpertGroup:
     _require_directory_manager(actor)
-    group = first_by_pk(ExpertGroup.objects.select_for_update(), group_id)
+    group = row_by_key(ExpertGroup.objects.select_for_update(), group_id)
     if group is None or (actor is not None and not covers(actor, MANAGE, group.region_id)):
         raise group_not_found()
     return group
@@ -560,7 +560,7 @@ def duty_assign(
 ) -> DutyShift:
     """Put a member of the group on duty for one shift of one day."""
     group = _group(actor, group_id)
-    expert = first_by_pk(group.members.all(), expert_id)
+    expert = row_by_key(group.members.all(), expert_id)
     if expert is None:
         raise invalid("duty.not_a_member", _("Only a member of the group goes on its rota."), "expert_id")
     if shift not in Shift.values:
@@ -582,7 +582,7 @@ def duty_assign(
 @transaction.atomic
 def duty_remove(*, actor: Actor | None, shift_id: Any) -> None:
     _require_directory_manager(actor)
-    duty = first_by_pk(DutyShift.objects.select_related("group"), shift_id)
+    duty = row_by_key(DutyShift.objects.select_related("group"), shift_id)
     if duty is None or (actor is not None and not covers(actor, MANAGE, duty.group.region_id)):
         raise shift_not_found()
     _audit(actor, "duty.remove", duty, duty.group.region_id, date=duty.date.isoformat(), shift=duty.shift)
@@ -597,7 +597,7 @@ def _consultation_locked(
 ) -> Consultation:
     if actor is not None:
         require(actor, TREAT)
-    consultation = first_by_pk(Consultation.objects.select_for_update(), consultation_id)
+    consultation = row_by_key(Consultation.objects.select_for_update(), consultation_id)
     if consultation is None or (actor is not None and not covers(actor, TREAT, consultation.county_id)):
         raise consultation_not_found()
     if open_only and consultation.status not in OPEN_CONSULTATION:
@@ -713,7 +713,7 @@ def _own_invitations(actor: Actor) -> QuerySet[Invitation]:
 @transaction.atomic
 def invitation_answer(*, actor: Actor, invitation_id: Any, accept: bool) -> Invitation:
     """The invited expert accepts or declines."""
-    invitation = first_by_pk(_own_invitations(actor).select_for_update(), invitation_id)
+    invitation = row_by_key(_own_invitations(actor).select_for_update(), invitation_id)
     if invitation is None:
         raise invitation_not_found()
     if invitation.consultation.status not in OPEN_CONSULTATION:

@@ -12,12 +12,11 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -26,6 +25,7 @@ from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError
 from fangyi.core.events import publish
 from fangyi.core.models import Job
+from fangyi.core.selectors import row_by_key
 from fangyi.core.services import audit_record, job_create, job_run_import
 from fangyi.core.validators import body_temperature, in_body_temperature_range
 from fangyi.labs.choices import (
@@ -67,8 +67,6 @@ from fangyi.regions.models import Place
 from fangyi.surveillance.choices import Classification, ConfirmationMethod
 from fangyi.surveillance.models import OPEN_EPISODE, Case
 from fangyi.surveillance.services import case_confirm, case_report
-
-M = TypeVar("M", bound=models.Model)
 
 NOTE_MAX = 256
 LAB_MAX = 128
@@ -441,12 +439,12 @@ def sample_collect(
     person = _any_person(person_id)
     visit = None
     if visit_id is not None:
-        visit = _first(ClinicVisit.objects.filter(person=person), visit_id)
+        visit = row_by_key(ClinicVisit.objects.filter(person=person), visit_id)
         if visit is None:
             raise sample_invalid("visit_mismatch", _("This resident has no such clinic visit."), "visit_id")
     task = None
     if retest_task_id is not None:
-        task = _first(
+        task = row_by_key(
             RetestTask.objects.select_for_update().filter(person=person, status=RetestStatus.OPEN),
             retest_task_id,
         )
@@ -478,14 +476,6 @@ def sample_collect(
         data={"barcode": barcode, "visit": str(visit_id or ""), "retest_task": str(retest_task_id or "")},
     )
     return sample
-
-
-def _first(rows: QuerySet[M], pk: Any) -> M | None:
-    """The row of `rows` with this id; None also for an id that is not one."""
-    try:
-        return rows.filter(pk=pk).first()
-    except (ValidationError, ValueError, TypeError):
-        return None
 
 
 @transaction.atomic

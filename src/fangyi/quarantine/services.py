@@ -9,17 +9,17 @@ test before release) come from the protocol edition in force, never from code.
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import PermissionDenied
 from fangyi.core.events import publish
+from fangyi.core.selectors import row_by_key
 from fangyi.core.services import audit_record
 from fangyi.core.validators import body_temperature, in_body_temperature_range
 from fangyi.labs.choices import ReferralSource, Result
@@ -77,8 +77,6 @@ TEST_DAYS_BEFORE_DUE = 2
 # The local time by which each slot's check-in is due.
 SLOT_DEADLINES = {Slot.MORNING: dt.time(12), Slot.AFTERNOON: dt.time(20)}
 
-M = TypeVar("M", bound=models.Model)
-
 
 def _note(value: str, code: str, field: str = "note", *, required: bool = False) -> str:
     text = (value or "").strip()
@@ -87,14 +85,6 @@ def _note(value: str, code: str, field: str = "note", *, required: bool = False)
     if len(text) > NOTE_MAX:
         raise text_too_long(f"{code}.note_too_long", field, NOTE_MAX)
     return text
-
-
-def _first(rows: QuerySet[M], pk: Any) -> M | None:
-    """The row of `rows` with this primary key; None when there is none or the key is malformed."""
-    try:
-        return rows.filter(pk=pk).first()
-    except (ValidationError, ValueError, TypeError):
-        return None
 
 
 def _person(actor: Actor | None, capability: str, person_id: Any) -> Person:
@@ -266,7 +256,7 @@ def observation_start(
     person = _person(actor, MANAGE, person_id)
     contact = None
     if contact_id is not None:
-        contact = _first(Contact.objects.filter(person=person), contact_id)
+        contact = row_by_key(Contact.objects.filter(person=person), contact_id)
         if contact is None:
             raise invalid(
                 "observation.contact_mismatch",
@@ -360,7 +350,7 @@ def observation_end(
 def observation_end_for_case(*, case_id: uuid.UUID | str) -> ObservationPeriod | None:
     """The resident of a confirmed case or an asymptomatic infection leaves observation for
     treatment (the reaction to the case's status changing; idempotent: None when nothing is left)."""
-    case = _first(Case.objects.all(), case_id)
+    case = row_by_key(Case.objects.all(), case_id)
     if case is None or case.outcome:
         return None
     if case.classification not in (Classification.CONFIRMED, Classification.ASYMPTOMATIC):
@@ -719,7 +709,7 @@ def contact_register(
         raise invalid("contact.is_the_case", _("A case cannot be its own close contact."), "person_id")
     via = None
     if via_contact_id is not None:
-        via = _first(Contact.objects.filter(case=case, degree=1), via_contact_id)
+        via = row_by_key(Contact.objects.filter(case=case, degree=1), via_contact_id)
         if via is None:
             raise invalid(
                 "contact.invalid_via",

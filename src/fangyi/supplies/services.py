@@ -15,11 +15,10 @@ import re
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import PermissionDenied
+from fangyi.core.selectors import row_by_key
 from fangyi.core.services import audit_record
 from fangyi.regions.choices import PlaceKind
 from fangyi.regions.errors import place_not_found, region_not_found
@@ -82,7 +82,6 @@ from fangyi.supplies.selectors import DONATIONS, MANAGE, REQUEST
 
 logger = logging.getLogger(__name__)
 
-M = TypeVar("M", bound=models.Model)
 
 # Larger than any stock of the province, small enough for every column that stores it.
 QUANTITY_MAX = 2_000_000_000
@@ -97,15 +96,6 @@ LEVEL_PATH_LENGTH = {WarehouseLevel.PROVINCE: 2, WarehouseLevel.PREFECTURE: 4, W
 
 
 # Input checks -------------------------------------------------------------------------------------
-
-
-def _first(rows: QuerySet[M], pk: Any, key: str = "pk") -> M | None:
-    """The row of `rows` whose `key` (the primary key by default) is `pk`; None when there is none
-    or the value is malformed."""
-    try:
-        return rows.filter(**{key: pk}).first()
-    except (ValidationError, ValueError, TypeError, OverflowError):
-        return None
 
 
 def _text(value: str | None, code: str, field: str, limit: int, *, needed: bool = False) -> str:
@@ -144,7 +134,7 @@ def _quantity(raw: Any, item: Item | None, field: str = "quantity", *, signed: b
 
 
 def _item(item_id: Any, field: str = "item_id") -> Item:
-    item = _first(Item.objects.all(), item_id)
+    item = row_by_key(Item.objects.all(), item_id)
     if item is None:
         raise item_not_found(field)
     return item
@@ -175,7 +165,7 @@ def _stock_location(
 ) -> Location:
     """The stock location of the warehouse (with the warehouse and its place, in one query), if
     the actor holds `capability` over the region it serves."""
-    location = _first(
+    location = row_by_key(
         Location.objects.select_related("warehouse__place").filter(kind=LocationKind.WAREHOUSE),
         warehouse_id,
         key="warehouse_id",
@@ -434,7 +424,7 @@ def entry_reverse(*, actor: Actor, entry_id: Any, reason: str, client_key: str) 
     require(actor, MANAGE)
     key = _client_key(client_key)
     reason = _text(reason, "ledger.reason", "reason", NOTE_MAX, needed=True)
-    entry = _first(
+    entry = row_by_key(
         LedgerEntry.objects.select_for_update().select_related("location__warehouse__place", "item"), entry_id
     )
     if entry is None or not covers(actor, MANAGE, entry.location.region_id):
@@ -545,7 +535,7 @@ def production_record(
     """A producer's capacity and output of an item on a day; a second record of the day updates
     the figures it gives."""
     require(actor, MANAGE)
-    producer = _first(Producer.objects.all(), producer_id)
+    producer = row_by_key(Producer.objects.all(), producer_id)
     if producer is None or not covers(actor, MANAGE, producer.region_id):
         raise producer_not_found()
     item = _item(item_id)
@@ -583,7 +573,7 @@ def warehouse_register(*, actor: Actor, place_id: Any, level: str) -> Warehouse:
         raise invalid(
             "warehouse.invalid_level", _("A warehouse is of the province, a prefecture or a county."), "level"
         )
-    place = _first(Place.objects.select_for_update(), place_id)
+    place = row_by_key(Place.objects.select_for_update(), place_id)
     if place is None or not covers(actor, MANAGE, place.region_id):
         error = place_not_found()
         error.field = "place_id"
@@ -644,7 +634,7 @@ def shipment_create(
         planned[item.pk] = (item, _quantity(raw, item, "lines"))
     allocation = None
     if allocation_id is not None:
-        allocation = _first(Allocation.objects.select_related("run__location"), allocation_id)
+        allocation = row_by_key(Allocation.objects.select_related("run__location"), allocation_id)
         if allocation is None or allocation.run.location.warehouse_id != origin.pk:
             raise allocation_not_found()
     note = _text(note, "shipment.note", "note", NOTE_MAX)
@@ -667,7 +657,7 @@ def shipment_create(
 def _shipment_locked(actor: Actor, shipment_id: Any, *, either_end: bool) -> Shipment:
     """The shipment, locked, if the actor manages its origin (or, with `either_end`, its destination)."""
     require(actor, MANAGE)
-    shipment = _first(Shipment.objects.select_for_update(), shipment_id)
+    shipment = row_by_key(Shipment.objects.select_for_update(), shipment_id)
     if shipment is None:
         raise shipment_not_found()
     ends = [shipment.origin_id, shipment.destination_id] if either_end else [shipment.origin_id]
@@ -793,7 +783,7 @@ def request_create(
     reason = _text(reason, "request.reason", "reason", NOTE_MAX, needed=True)
     place = None
     if place_id is not None:
-        place = _first(Place.objects.all(), place_id)
+        place = row_by_key(Place.objects.all(), place_id)
         if place is None or not place.region_id.startswith(found.code):
             error = place_not_found()
             error.field = "place_id"
@@ -825,7 +815,7 @@ OPEN_STATUSES = (RequestStatus.OPEN, RequestStatus.PARTLY_ALLOCATED)
 def request_cancel(*, actor: Actor, request_id: Any) -> SupplyRequest:
     """Withdraw a request that is still waiting (what was allocated to it stays allocated)."""
     require(actor, REQUEST)
-    request = _first(SupplyRequest.objects.select_for_update(), request_id)
+    request = row_by_key(SupplyRequest.objects.select_for_update(), request_id)
     if request is None or not covers(actor, REQUEST, request.region_id):
         raise request_not_found()
     if request.status not in OPEN_STATUSES:
