@@ -1457,7 +1457,12 @@ def test_the_role_table_gives_sensitive_capabilities_to_officials_only():
         "township_official",
         "grid_worker",
     }
-    assert {role for role in Role.values if not capabilities(role)} == {"employer", "merchant"}
+    assert {role for role in Role.values if not capabilities(role)} == {"merchant"}
+    assert holders("resumption.manage") == holders("resumption.policies") == officials
+    assert holders("resumption.liaise") == {"enterprise_liaison"}
+    assert holders("resumption.enterprise") == {"employer"}
+    assert holders("volunteers.coordinate") == {"township_official", "volunteer_coordinator"}
+    assert holders("volunteers.serve") == {"resident"}
     assert holders("screening.run") == {"provincial_command", "prefecture_official", "county_official"}
     assert holders("screening.verify") == {
         "provincial_command",
@@ -1472,7 +1477,7 @@ def test_the_role_table_gives_sensitive_capabilities_to_officials_only():
         "county_official",
         "clinic_staff",
     }
-    assert capabilities("resident") == {"healthpass.own_code", "quarantine.own_checkin"}
+    assert capabilities("resident") == {"healthpass.own_code", "quarantine.own_checkin", "volunteers.serve"}
 
 
 def surveillance_objects(person: Person, region: str, new_id_number: Callable[..., str]) -> dict[str, Any]:

@@ -18,9 +18,11 @@ from fangyi.labs.api import router as labs_router
 from fangyi.people.api import router as people_router
 from fangyi.quarantine.api import router as quarantine_router
 from fangyi.regions.api import router as regions_router
+from fangyi.resumption.api import router as resumption_router
 from fangyi.screening.api import router as screening_router
 from fangyi.supplies.api import router as supplies_router
 from fangyi.surveillance.api import router as surveillance_router
+from fangyi.volunteers.api import router as volunteers_router
 
 api = NinjaAPI(
     title="Fangyi API",
@@ -50,6 +52,8 @@ api.add_router("/hospitals", hospitals_router)
 api.add_router("/screening", screening_router)
 api.add_router("/quarantine", quarantine_router)
 api.add_router("/supplies", supplies_router)
+api.add_router("/resumption", resumption_router)
+api.add_router("/volunteers", volunteers_router)
 api.add_router("/command", command_router)
 
 

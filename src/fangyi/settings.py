@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "fangyi.screening",
     "fangyi.healthpass",
     "fangyi.supplies",
+    "fangyi.resumption",
+    "fangyi.volunteers",
     "fangyi.command",
     "fangyi.demo",
     "fangyi.web",
@@ -222,3 +224,16 @@ FANGYI_POOL_SIZES = [int(size) for size in env_list("FANGYI_POOL_SIZES", "5,10")
 FANGYI_DISCHARGE_NEGATIVE_TESTS = env_int("FANGYI_DISCHARGE_NEGATIVE_TESTS", 2)
 FANGYI_DISCHARGE_HOURS_APART = env_int("FANGYI_DISCHARGE_HOURS_APART", 24)
 FANGYI_DISCHARGE_AFEBRILE_DAYS = env_int("FANGYI_DISCHARGE_AFEBRILE_DAYS", 3)
+
+# Enterprise resumption: how many liaisons a large enterprise has (at most), how many make a park's
+# group (at least), each ticket priority's SLA in working days, and the share of it after which a
+# ticket is "due soon".
+FANGYI_LIAISONS_PER_LARGE_ENTERPRISE = env_int("FANGYI_LIAISONS_PER_LARGE_ENTERPRISE", 2)
+FANGYI_PARK_LIAISON_GROUP = env_int("FANGYI_PARK_LIAISON_GROUP", 3)
+FANGYI_TICKET_SLA_DAYS = {
+    priority: int(days)
+    for priority, days in (
+        pair.split(":", 1) for pair in env_list("FANGYI_TICKET_SLA_DAYS", "urgent:1,high:3,normal:5,low:10")
+    )
+}
+FANGYI_TICKET_AT_RISK_SHARE = float(os.environ.get("FANGYI_TICKET_AT_RISK_SHARE", "0.75"))

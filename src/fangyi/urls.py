@@ -17,6 +17,8 @@ urlpatterns = [
     path("screening/", include("fangyi.screening.urls")),
     path("quarantine/", include("fangyi.quarantine.urls")),
     path("supplies/", include("fangyi.supplies.urls")),
+    path("resumption/", include("fangyi.resumption.urls")),
+    path("volunteers/", include("fangyi.volunteers.urls")),
     path("command/", include("fangyi.command.urls")),
     path("healthpass/gate/", include("fangyi.healthpass.gate_urls")),
     path("healthpass/", include("fangyi.healthpass.urls")),

@@ -220,11 +220,15 @@ def test_me_shows_roles_and_capabilities(api_client, official):
         "quarantine.view": ["430102"],
         "regions.view_grids": ["430102"],
         "reports.view": ["430102"],
+        "resumption.manage": ["430102"],
+        "resumption.policies": ["430102"],
+        "resumption.view": ["430102"],
         "screening.run": ["430102"],
         "screening.verify": ["430102"],
         "screening.view": ["430102"],
         "supplies.request": ["430102"],
         "supplies.view": ["430102"],
+        "volunteers.view": ["430102"],
     }
 
 

@@ -19,6 +19,8 @@ OFFICIAL = {
     "labs.view",
     "hospitals.view",
     "supplies.view",
+    "resumption.view",
+    "volunteers.view",
     "command.view",
 }
 # Officials who work colour overrides and appeals, follow up fever referrals, run screenings and
@@ -32,8 +34,10 @@ MANAGING = {
     "quarantine.checkin",
     "quarantine.trace",
 }
-# Officials who set up labs, designated hospitals and bed capacity, and the expert groups.
-SETTING_UP = {"labs.manage", "hospitals.manage"}
+# Officials who set up labs, designated hospitals and bed capacity, and the expert groups; who
+# register enterprises, station liaisons, approve resumption, work problem tickets at their level,
+# keep the support-policy catalogue of their region and decide applications to it.
+SETTING_UP = {"labs.manage", "hospitals.manage", "resumption.manage", "resumption.policies"}
 # Every command level issues directives to the levels below it, acts on those it receives, and
 # asks for supplies for its area.
 COMMANDING = {"command.issue", "command.respond", "supplies.request"}
@@ -78,6 +82,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "screening.verify",
             "quarantine.manage",
             "quarantine.checkin",
+            # Communities organise their volunteers.
+            "volunteers.coordinate",
         }
     ),
     # A grid worker visits the screened residents of their village and takes the temperatures of
@@ -113,13 +119,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     # A supply officer keeps the warehouses' ledger, runs allocations, ships and records donations.
     Role.SUPPLY_OFFICER: frozenset({"places.view", "supplies.view", "supplies.manage", "supplies.donations"}),
-    Role.ENTERPRISE_LIAISON: frozenset({"places.view", "healthpass.scan"}),
-    Role.EMPLOYER: frozenset(),
+    # A liaison acts only for the enterprises and parks they are stationed at (see resumption).
+    Role.ENTERPRISE_LIAISON: frozenset({"places.view", "healthpass.scan", "resumption.liaise"}),
+    # An employer acts for the enterprises its login belongs to.
+    Role.EMPLOYER: frozenset({"resumption.enterprise"}),
     Role.MERCHANT: frozenset(),
-    Role.VOLUNTEER_COORDINATOR: frozenset({"places.view"}),
-    # A resident holds their own health code (the login must be linked to a resident).
-    # A resident holds their own health code and checks in their own temperature while observed
-    # (the login must be linked to a resident).
-    Role.RESIDENT: frozenset({"healthpass.own_code", "quarantine.own_checkin"}),
+    # A coordinator registers volunteers, verifies counsellors, runs missions and hotline rotas and
+    # approves hours.
+    Role.VOLUNTEER_COORDINATOR: frozenset({"places.view", "volunteers.view", "volunteers.coordinate"}),
+    # A resident holds their own health code, checks in their own temperature while observed and may
+    # serve as a volunteer (the login must be linked to a resident).
+    Role.RESIDENT: frozenset({"healthpass.own_code", "quarantine.own_checkin", "volunteers.serve"}),
 }
 ALL_CAPABILITIES = frozenset().union(*CAPABILITIES.values())

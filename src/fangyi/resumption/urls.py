@@ -1,0 +1,2 @@
+app_name = "resumption"
+urlpatterns: list = []
