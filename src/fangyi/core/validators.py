@@ -1,4 +1,5 @@
-"""Validators for Chinese identity numbers (GB 11643-1999) and mobile phone numbers."""
+"""Validators for Chinese identity numbers (GB 11643-1999), unified social credit codes
+(GB 32100-2015) and mobile phone numbers."""
 
 import dataclasses
 import datetime as dt
@@ -120,6 +121,38 @@ def parse_id_number(raw: str, *, known_region: Callable[[str], bool] | None = No
     return IdentityNumber(
         value=value, region_code=region, birth_date=birth, sex="M" if int(value[16]) % 2 else "F"
     )
+
+
+# GB 32100-2015: the 31 characters a unified social credit code is written in (no I, O, Z, S, V)
+# and the weights of its first 17 positions; the 18th is the check character.
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    total = sum(
+        CREDIT_CODE_CHARS.index(char) * weight
+        for char, weight in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def credit_code_check(raw: str) -> str:
+    """A unified social credit code, upper-cased and stripped; ValidationFailed when it is wrong."""
+    value = (raw or "").strip().upper()
+    if len(value) != 18 or any(char not in CREDIT_CODE_CHARS for char in value):
+        raise ValidationFailed(
+            "credit_code.format",
+            _("A unified social credit code has 18 digits and capital letters (no I, O, S, V or Z)."),
+            field="credit_code",
+        )
+    if credit_code_check_char(value[:17]) != value[17]:
+        raise ValidationFailed(
+            "credit_code.checksum",
+            _("The check character of this unified social credit code is wrong."),
+            field="credit_code",
+        )
+    return value
 
 
 def normalize_phone(raw: str) -> str:
