@@ -234,7 +234,9 @@ def test_a_certificate_is_issued_from_the_registry(coordinator, volunteer, missi
     client = signed_in(coordinator)
     response = client.post(f"/volunteers/registry/{record.pk}/certificate/", follow=True)
     certificate = Certificate.objects.get()
-    assert f"Certificate {certificate.serial} is issued." in html(response)
+    page = html(response)
+    assert f"Certificate {certificate.serial} is issued." in page
+    assert re.search(rf'data-volunteer="{record.pk}">(?:(?!</tr>).)*<td class="num">2\.0</td>', page, re.S)
 
 
 def test_a_certificate_without_approved_hours_is_refused_with_nothing_written(coordinator, volunteer):
@@ -253,6 +255,7 @@ def test_the_mission_list_filters_and_has_an_empty_state(coordinator, make_missi
     client = signed_in(coordinator)
     page = html(client.get("/volunteers/missions/"))
     assert page.count("data-mission=") == 2
+    assert "0 of 3" in page
     page = html(client.get("/volunteers/missions/", {"kind": "delivery"}))
     assert page.count("data-mission=") == 1
     page = html(client.get("/volunteers/missions/", {"status": "cancelled"}))
@@ -740,6 +743,29 @@ def test_a_volunteer_who_is_not_a_counsellor_sees_no_shift_form(volunteer):
     user, _record = volunteer
     page = html(signed_in(user).get("/volunteers/hotline/"))
     assert 'id="my-shifts"' not in page and 'id="shift-form"' not in page
+    assert "verified counselling qualification" in page
+
+
+def test_an_official_reads_the_rota_without_scheduling(shift, make_user):
+    _user, own = shift
+    official = make_user(Role.COUNTY_OFFICIAL, COUNTY)
+    page = html(signed_in(official).get("/volunteers/hotline/"))
+    assert f'data-shift="{own.pk}"' in page
+    assert 'id="shift-form"' not in page and 'data-action="cancel"' not in page
+    response = signed_in(official).post(f"/volunteers/hotline/shifts/{own.pk}/cancel/")
+    assert response.status_code == 403
+    assert HotlineShift.objects.exists()
+
+
+def test_a_button_returns_only_to_a_page_of_this_site(coordinator, volunteer, mission):
+    user, _record = volunteer
+    signup = services.signup_create(actor=user, mission_id=mission.pk)
+    response = signed_in(coordinator).post(
+        f"/volunteers/signups/{signup.pk}/decline/", {"next": "https://example.com/volunteers/"}
+    )
+    assert response["Location"] == "/volunteers/"
+    signup.refresh_from_db()
+    assert signup.status == SignUpStatus.DECLINED
 
 
 def test_a_coordinator_cancels_a_shift(shift, coordinator):

@@ -326,6 +326,7 @@ def _volunteer_row(volunteer: Volunteer) -> dict[str, Any]:
         "skills": _labels(Skill, volunteer.skills),
         "languages": _labels(Language, volunteer.languages),
         "availability": _labels(Availability, volunteer.availability),
+        "hours": selectors.hours_of(getattr(volunteer, "approved_minutes", 0)),
     }
 
 
@@ -438,7 +439,7 @@ def mission_list_view(request: HttpRequest) -> HttpResponse:
             actor=actor,
             status=filters.cleaned_data["status"] or None,
             kind=filters.cleaned_data["kind"] or None,
-        )
+        ).order_by("starts_at", "id")
     context = {
         "filters": filters,
         "page": _page(request, rows),
