@@ -256,7 +256,7 @@ def _reader_q(actor: Actor) -> Q:
     above = {prefix[:n] for prefix in prefixes for n in PATH_LENGTHS if n <= len(prefix)}
     condition = Q(issuer_id__in=above)
     for prefix in prefixes:
-        condition |= Q(issuer_id__startswith=prefix)
+        condition |= Q(issuer__code__startswith=prefix)
     return condition
 
 
@@ -539,4 +539,4 @@ def policy_application_list(
         applications = applications.filter(enterprise_id=enterprise_id)
     if policy_id is not None:
         applications = applications.filter(policy_id=policy_id)
-    return applications.order_by("-submitted_at", "pk")
+    return applications.order_by("-submitted_at", "-pk")
