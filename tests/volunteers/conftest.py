@@ -14,7 +14,7 @@ COUNTY = "430102"  # 芙蓉区, Changsha
 TOWNSHIP = "430102001"  # 文艺路街道
 VILLAGE = "430102001001"  # 识字里社区
 OTHER_COUNTY = "430103"  # 天心区, next door
-OTHER_VILLAGE = "430103001001"
+OTHER_VILLAGE = "430103002001"
 # Every test runs on 10 February 2020, 10:00 in Changsha.
 NOW = dt.datetime(2020, 2, 10, 10, 0, tzinfo=clock.SHANGHAI)
 

@@ -14,7 +14,7 @@ def test_list_supports_limit(api_client, bearer, coordinator, make_volunteer):
 
 
 def test_public_verification(api_client, volunteer, assigned, coordinator):
-    user, vol = volunteer
+    _user, vol = volunteer
     record = services.hours_log(
         actor=coordinator, signup_id=assigned.pk, check_in_at=at(10, 8), check_out_at=at(10, 9)
     )
