@@ -1,12 +1,11 @@
 import pytest
+from tests.resumption.conftest import COUNTY, OTHER_COUNTY, make_credit_code
 
 from fangyi.accounts.choices import Role
 from fangyi.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from fangyi.core.models import AuditEvent
 from fangyi.resumption import selectors, services
 from fangyi.resumption.models import Enterprise, Park
-
-from tests.resumption.conftest import COUNTY, OTHER_COUNTY, make_credit_code
 
 
 def test_register_checks_and_records(official, credit_code):

@@ -381,7 +381,7 @@ def resumption_stats(
     if group_by == "industry":
         labels = dict(Industry.choices)
         result["groups"] = [
-            {"key": key, "name": labels[key], **groups[key].as_dict()}
+            {"key": key, "name": str(labels[key]), **groups[key].as_dict()}
             for key in Industry.values
             if key in groups
         ]

@@ -591,7 +591,8 @@ def liaison_end(*, actor: Actor, assignment_id: Any) -> LiaisonAssignment:
     require(actor, MANAGE)
     with transaction.atomic():
         assignment = row_by_key(
-            LiaisonAssignment.objects.select_for_update().select_related("enterprise", "park"), assignment_id
+            LiaisonAssignment.objects.select_for_update(of=("self",)).select_related("enterprise", "park"),
+            assignment_id,
         )
         target = None if assignment is None else (assignment.enterprise or assignment.park)
         if assignment is None or target is None or not covers(actor, MANAGE, target.region_id):
