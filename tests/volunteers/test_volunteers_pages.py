@@ -121,6 +121,13 @@ def test_the_registry_lists_masked_names_with_filters(coordinator, make_voluntee
     assert "No volunteer matches this search." in page
 
 
+def test_an_htmx_search_answers_the_results_only(coordinator, volunteer):
+    response = signed_in(coordinator).get("/volunteers/registry/", {"q": "nobody"}, HTTP_HX_REQUEST="true")
+    page = html(response)
+    assert page.lstrip().startswith('<div id="results">')
+    assert "No volunteer matches this search." in page and "<html" not in page
+
+
 def test_the_registry_of_another_county_is_empty(other_coordinator, volunteer):
     page = html(signed_in(other_coordinator).get("/volunteers/registry/"))
     assert "No volunteer is registered in your area yet." in page
