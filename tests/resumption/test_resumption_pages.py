@@ -240,7 +240,8 @@ def test_a_liaison_reads_only_the_enterprises_they_serve(liaison, stationed, mak
     client = signed_in(liaison)
     assert client.get(f"/resumption/enterprises/{other.pk}/").status_code == 404
     response = client.post(f"/resumption/enterprises/{other.pk}/visit/", {"notes": "路过"})
-    assert response.status_code in (403, 404)
+    assert response.status_code == 403
+    assert "You are not stationed at this enterprise." in html(response)
     assert not LiaisonVisit.objects.exists()
 
 
@@ -599,3 +600,20 @@ def test_an_employer_applies_for_a_matching_policy_and_the_official_grants_it(
 def test_policies_page_without_policies_says_so(official):
     page = html(signed_in(official).get("/resumption/policies/"))
     assert 'id="catalogue-empty"' in page and 'id="policy-applications-empty"' in page
+
+
+def test_outside_the_region_a_liaison_finds_nothing_and_a_reading_official_may_not_write(
+    make_user, enterprise
+):
+    far_liaison = make_user(Role.ENTERPRISE_LIAISON, OTHER_COUNTY, username="far-liaison")
+    response = signed_in(far_liaison).post(f"/resumption/enterprises/{enterprise.pk}/visit/", {"notes": "x"})
+    assert response.status_code == 404
+    township = make_user(Role.TOWNSHIP_OFFICIAL, COUNTY)
+    client = signed_in(township)
+    assert "day-form" not in html(client.get(f"/resumption/enterprises/{enterprise.pk}/"))
+    response = client.post(
+        f"/resumption/enterprises/{enterprise.pk}/day/",
+        {"date": "2020-02-20", "status": "not_resumed", "returned": "0"},
+    )
+    assert response.status_code == 403
+    assert not LiaisonVisit.objects.exists() and not ResumptionDay.objects.exists()

@@ -844,7 +844,8 @@ def enterprise_post_view(request: HttpRequest, enterprise_id: int, action: str) 
     """One of the enterprise page's forms; a refusal shows the page again with the input kept."""
     actor = page_actor(request)
     _require_any(actor, MANAGE, LIAISE, ENTERPRISE)
-    enterprise = selectors.enterprise_get(actor=actor, enterprise_id=enterprise_id)
+    # A liaison of the region not stationed here is told so (403), as the services would.
+    enterprise = selectors.enterprise_for_action(actor=actor, enterprise_id=enterprise_id, manage=True)
     form = _action_form(action, actor, enterprise, request.POST)
     write = ACTION_WRITES[action]
     status = _write(request, form, lambda _data: write(actor, enterprise, form), ACTION_ERRORS.get(action))
