@@ -1,5 +1,5 @@
-"""The demo's 2020 scenarios (screening and observation; testing and treatment), played on a small
-demo."""
+"""The demo's 2020 scenarios (screening and observation; testing and treatment; supplies and
+command; the economic recovery), played on a small demo."""
 
 import datetime as dt
 
@@ -10,9 +10,11 @@ from django.test import override_settings
 from fangyi.accounts.models import User
 from fangyi.command.choices import TargetStatus
 from fangyi.command.models import Directive, Sitrep, Target
+from fangyi.core import clock
 from fangyi.demo.clinical import CHANGSHA_LAB, CONSULTED_2020, clinical_seed
 from fangyi.demo.command import FIRST_DAY, LAST_DAY, command_seed
 from fangyi.demo.outbreak import HOME_LEFT_FOR_GRID, NOW_OBSERVED, UNKNOWN_SUBJECTS, outbreak_seed
+from fangyi.demo.recovery import DEMO_TOWNSHIP, EMPLOYER_FIRM, WAITING_FIRM, recovery_seed
 from fangyi.demo.services import DEMO_HOME, demo_seed
 from fangyi.hospitals.choices import AdmissionStatus, HospitalLevel
 from fangyi.hospitals.models import Admission, Consultation, Expert, ExpertGroup, Hospital
@@ -23,6 +25,9 @@ from fangyi.labs.selectors import lab_summary
 from fangyi.quarantine.choices import ObservationStatus
 from fangyi.quarantine.models import CheckIn, Contact, ObservationPeriod
 from fangyi.regions.choices import Level
+from fangyi.resumption.choices import ApplicationStatus, SlaState, TicketLevel, TicketStatus
+from fangyi.resumption.models import Enterprise, LiaisonAssignment, ProblemTicket, ResumptionApplication
+from fangyi.resumption.selectors import resumption_summary
 from fangyi.screening.choices import RunStatus, TaskStatus
 from fangyi.screening.models import GridTask, ScreeningRun, TravelRecord
 from fangyi.supplies.models import AllocationRun, Balance, Donation, ProductionDay, Warehouse
@@ -31,6 +36,15 @@ from fangyi.supplies.services import allocation_replay, reconcile
 from fangyi.surveillance.choices import Classification, Severity
 from fangyi.surveillance.models import Case
 from fangyi.surveillance.replay import replay_hunan_2020
+from fangyi.volunteers.choices import HoursStatus, SignUpStatus
+from fangyi.volunteers.models import (
+    Certificate,
+    CounsellingSession,
+    HotlineShift,
+    HoursRecord,
+    SignUp,
+    Volunteer,
+)
 
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -53,7 +67,8 @@ def scenario(django_db_setup, django_db_blocker):
                 admin=admin, expert_login=User.objects.get(username="expert"), seed=7, scale=400
             )
             directed = command_seed(admin=admin, changsha=User.objects.get(username="changsha"), seed=7)
-            yield outbreak, testing, directed
+            recovered = recovery_seed(admin=admin, seed=7, enterprises=300)
+            yield outbreak, testing, directed, recovered
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -72,6 +87,11 @@ def tested(db, scenario):
 @pytest.fixture
 def directed(db, scenario):
     return scenario[2]
+
+
+@pytest.fixture
+def recovered(db, scenario):
+    return scenario[3]
 
 
 def test_the_screening_finds_the_returnees_and_keeps_records_of_nobody(played):
@@ -232,3 +252,73 @@ def test_a_situation_report_for_every_replayed_day(directed):
     days = (LAST_DAY - FIRST_DAY).days + 1
     assert Sitrep.objects.filter(region_id="43", date__year=2020).count() == days
     assert directed.sitreps == days + 1
+
+
+# The recovery ------------------------------------------------------------------------------------
+
+
+def test_enterprises_reopened_through_february_and_march(recovered):
+    admin = User.objects.get(username="admin")
+    assert Enterprise.objects.count() == recovered.enterprises + 2 >= 300
+    early = resumption_summary(actor=admin, region="43", date=dt.date(2020, 2, 12))
+    late = resumption_summary(actor=admin, region="43", date=dt.date(2020, 3, 31))
+    assert early["resumption_rate"] < 0.6 < 0.95 < late["resumption_rate"]
+    assert early["staff_return_rate"] < late["staff_return_rate"]
+    assert late["problems_solved"] > late["problems_open"]
+    key = Enterprise.objects.filter(key_project=True)
+    assert key.exists() and not key.filter(status_date__isnull=True).exists()  # every key project reopened
+
+
+def test_every_large_enterprise_and_park_has_its_liaisons(recovered):
+    for firm in Enterprise.objects.filter(large_scale=True, park__isnull=True):
+        assert firm.liaisons.filter(ended_at__isnull=True).exists(), firm.name
+    groups = LiaisonAssignment.objects.filter(park__isnull=False, ended_at__isnull=True)
+    assert {row.park_id for row in groups} and all(
+        groups.filter(park_id=park).count() >= 3 for park in {row.park_id for row in groups}
+    )
+
+
+def test_problems_kept_their_sla_mostly_and_some_were_escalated(recovered):
+    archive = ProblemTicket.objects.filter(opened_at__year=2020)
+    assert archive.count() == recovered.tickets
+    met = archive.filter(sla_state=SlaState.MET).count()
+    assert met > 0.7 * archive.count()
+    assert archive.filter(level=TicketLevel.PROVINCE).exists()
+    assert not archive.exclude(status__in=[TicketStatus.RESOLVED, TicketStatus.CLOSED]).exists()
+
+
+def test_today_the_employer_has_open_problems_and_an_application_waits(recovered):
+    firm = Enterprise.objects.get(name=EMPLOYER_FIRM)
+    assert firm.accounts.filter(username="employer").exists()
+    report = firm.health_reports.get(date=clock.today())
+    assert report.employees == 12 and 1 <= report.on_site <= 10
+    today = {ticket.title: ticket for ticket in firm.tickets.all()}
+    assert {ticket.status for ticket in today.values()} == {TicketStatus.OPEN, TicketStatus.WAITING}
+    overdue = [ticket for ticket in today.values() if ticket.sla_state == SlaState.OVERDUE]
+    assert len(overdue) == 1 and overdue[0].level == TicketLevel.PREFECTURE
+    waiting = ResumptionApplication.objects.get(enterprise__name=WAITING_FIRM)
+    assert waiting.status == ApplicationStatus.SUBMITTED
+    stationed = LiaisonAssignment.objects.filter(liaison__username="liaison", ended_at__isnull=True)
+    assert (
+        stationed.filter(enterprise__name=WAITING_FIRM).exists()
+        and stationed.filter(park__isnull=False).exists()
+    )
+
+
+def test_volunteers_served_and_the_resident_is_one_of_them_today(recovered):
+    assert Volunteer.objects.count() == recovered.volunteers
+    assert Volunteer.objects.filter(qualification_verified_at__isnull=False).count() >= 10
+    assert HoursRecord.objects.filter(status=HoursStatus.APPROVED).count() >= recovered.hours
+    assert Certificate.objects.exists() and CounsellingSession.objects.exists()
+    mine = SignUp.objects.filter(volunteer__person__user__username="resident")
+    assert mine.filter(status=SignUpStatus.ASSIGNED).count() == 2
+    assert mine.filter(status=SignUpStatus.SIGNED_UP).count() == 1
+    assert HoursRecord.objects.filter(
+        status=HoursStatus.PENDING, volunteer__person__user__username="resident"
+    ).exists()
+    week = HotlineShift.objects.filter(region_id=DEMO_TOWNSHIP, starts_at__year__gt=2020)
+    assert week.count() == 7 * 4 - 1  # one evening uncovered
+
+
+def test_the_recovery_scenario_runs_once(recovered):
+    assert recovery_seed(admin=User.objects.get(username="admin"), seed=7).skipped
