@@ -317,3 +317,25 @@ def test_residents_link_shows_only_to_roles_that_may_see_residents(client, make_
     assert 'href="/people/"' in client.get("/").content.decode()
     client.force_login(merchant)
     assert 'href="/people/"' not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "region", "shown", "hidden"),
+    [
+        (
+            "county_official",
+            "430102",
+            ["/resumption/", "/volunteers/"],
+            ["/resumption/liaison/", "/volunteers/me/"],
+        ),
+        ("enterprise_liaison", "430102", ["/resumption/liaison/"], ["/resumption/", "/resumption/my/"]),
+        ("employer", "430102", ["/resumption/my/"], ["/resumption/", "/resumption/liaison/"]),
+        ("volunteer_coordinator", "430102001", ["/volunteers/"], ["/volunteers/me/", "/resumption/"]),
+        ("resident", "430102001001", ["/volunteers/me/"], ["/volunteers/", "/resumption/"]),
+    ],
+)
+def test_recovery_links_follow_the_role(client, make_user, role, region, shown, hidden):
+    client.force_login(make_user(role, region))
+    page = client.get("/").content.decode()
+    assert all(f'href="{link}"' in page for link in shown)
+    assert not any(f'href="{link}"' in page for link in hidden)
