@@ -71,6 +71,17 @@ def test_the_dashboard_shows_the_rates_curve_and_what_waits(
     assert 'id="by-industry"' in page and 'data-industry="manufacturing"' in page
 
 
+def test_a_curve_that_misses_the_reopening_links_to_its_first_days(official, enterprise):
+    ResumptionDay.objects.create(
+        enterprise=enterprise, date=dt.date(2019, 11, 1), status="partly", workforce=10, returned=5
+    )
+    page = html(signed_in(official).get("/resumption/"))
+    assert "?region=430102&amp;start=2019-11-01&amp;date=2019-12-30" in page
+    assert "The first 60 days from the first reopening (2019-11-01)" in page
+    since = html(signed_in(official).get("/resumption/?region=430102&start=2019-11-01&date=2019-12-30"))
+    assert "from the first reopening" not in since
+
+
 def test_the_dashboard_lists_large_enterprises_without_a_liaison(official, make_enterprise):
     lone = make_enterprise(name="无人联络厂", large_scale=True)
     page = html(signed_in(official).get("/resumption/"))

@@ -396,6 +396,18 @@ def resumption_stats(
 MAX_CURVE_DAYS = 366
 
 
+def first_reopening(*, actor: Actor, region: str) -> dt.date | None:
+    """The first day an enterprise of the region reported its state: where its curve starts."""
+    found = stats_region(actor=actor, region=region)
+    enterprises = _enterprises_in(actor, found)
+    return (
+        ResumptionDay.objects.filter(enterprise__in=enterprises.values("pk"))
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
 def resumption_curve(*, actor: Actor, region: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """Per day from `start` to `end`: enterprises, resumed, resumption_rate, workforce, returned,
     staff_return_rate. The state on each day is the enterprise's latest ResumptionDay on or before

@@ -201,6 +201,14 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "enterprise_gaps": list(selectors.enterprise_liaison_gaps(actor=actor, region=region.code)[:20]),
             "park_gaps": list(selectors.park_liaison_gaps(actor=actor, region=region.code)[:20]),
         }
+        # A curve ending today may miss the reopening itself (months back): offer its first days.
+        first = selectors.first_reopening(actor=actor, region=region.code)
+        if first is not None and first < form.cleaned_data["start"]:
+            context["reopening"] = {
+                "start": first,
+                "date": first + dt.timedelta(days=CHART_DAYS - 1),
+                "days": CHART_DAYS,
+            }
     return render(request, "resumption/dashboard.html", context, status=400 if form.errors else 200)
 
 
