@@ -10,6 +10,7 @@ from django.test import Client
 from tests.volunteers.conftest import COUNTY, OTHER_COUNTY, TOWNSHIP, VILLAGE, at
 
 from fangyi.accounts.choices import Role
+from fangyi.core import clock
 from fangyi.core.models import AuditEvent
 from fangyi.volunteers import services
 from fangyi.volunteers.choices import HoursStatus, MissionKind, MissionStatus, SignUpStatus
@@ -786,3 +787,19 @@ def test_writes_are_audited(coordinator, make_mission):
     before = AuditEvent.objects.count()
     signed_in(coordinator).post(f"/volunteers/missions/{make_mission().pk}/close/")
     assert AuditEvent.objects.count() > before
+
+
+def test_missions_already_over_fold_below_those_ahead(volunteer, make_mission, coordinator):
+    user, _record = volunteer
+    with clock.frozen_at(at(3, 9)):
+        over = make_mission(starts_at=at(5, 8), ends_at=at(5, 12))
+        signup = services.signup_create(actor=user, mission_id=over.pk)
+        services.signup_decide(actor=coordinator, signup_id=signup.pk, assign=True)
+    ahead = make_mission()
+    signup = services.signup_create(actor=user, mission_id=ahead.pk)
+    services.signup_decide(actor=coordinator, signup_id=signup.pk, assign=True)
+    page = html(signed_in(user).get("/volunteers/me/"))
+    current, folded = page.split('id="past-signups"')
+    assert f'data-signup="{signup.pk}"' in current and 'data-signup="' not in folded
+    assert "One earlier mission" in folded.split("</summary>")[0]
+    assert "2020-02-05 · " in folded.split("</details>")[0]

@@ -657,23 +657,27 @@ def _me_page(
     on_duty = {record.signup_id: record for record in hours if record.check_out_at is None}
     joined = {signup.mission_id for signup in signups}
     approved = sum(record.minutes or 0 for record in hours if record.status == HoursStatus.APPROVED)
+    rows = [
+        {
+            "signup": signup,
+            "on_duty": on_duty.get(signup.pk),
+            "past": signup.pk not in on_duty and signup.mission.ends_at + CHECK_IN_GRACE <= now,
+            "may_withdraw": signup.status in (SignUpStatus.SIGNED_UP, SignUpStatus.ASSIGNED)
+            and signup.pk not in on_duty,
+            "may_check_in": signup.status == SignUpStatus.ASSIGNED
+            and not on_duty
+            and signup.mission.status != MissionStatus.CANCELLED
+            and signup.mission.ends_at + CHECK_IN_GRACE > now,
+        }
+        for signup in signups
+    ]
     context.update(
         {
             "name": selectors.volunteer_masked_name(volunteer),
             "skills": _labels(Skill, volunteer.skills),
-            "signups": [
-                {
-                    "signup": signup,
-                    "on_duty": on_duty.get(signup.pk),
-                    "may_withdraw": signup.status in (SignUpStatus.SIGNED_UP, SignUpStatus.ASSIGNED)
-                    and signup.pk not in on_duty,
-                    "may_check_in": signup.status == SignUpStatus.ASSIGNED
-                    and not on_duty
-                    and signup.mission.status != MissionStatus.CANCELLED
-                    and signup.mission.ends_at + CHECK_IN_GRACE > now,
-                }
-                for signup in signups
-            ],
+            "signups": [row for row in rows if not row["past"]],
+            # Missions already over stay out of the way on a phone: listed compactly, newest first.
+            "past_signups": [row["signup"] for row in reversed(rows) if row["past"]],
             "missions": [
                 mission
                 for mission in selectors.mission_list(actor=actor, status=MissionStatus.OPEN, upcoming=True)
