@@ -12,6 +12,7 @@ from fangyi.core.models import AuditEvent
 from fangyi.hospitals.models import Hospital, Ward
 from fangyi.labs.models import Laboratory
 from fangyi.regions.models import Place
+from fangyi.resumption.models import Enterprise, ResumptionDay
 from fangyi.supplies.models import Balance, Item, Location, Warehouse
 from fangyi.surveillance.models import DailyReport, ResponseLevelPeriod
 
@@ -48,6 +49,17 @@ def data(county_directive):
     for kind, quantity in (("warehouse", 5000), ("in_transit", 200)):
         location = Location.objects.create(kind=kind, warehouse=warehouse, region_id=COUNTY)
         Balance.objects.create(location=location, item=masks, quantity=quantity)
+    for n, (status, returned) in enumerate((("partly", 30), ("not_resumed", 0))):
+        firm = Enterprise.objects.create(
+            credit_code=f"91430102MA4L00000{n}",
+            name=f"芙蓉企业{n}",
+            industry="manufacturing",
+            region_id=COUNTY,
+            workforce=50,
+        )
+        ResumptionDay.objects.create(
+            enterprise=firm, date=DAY, status=status, workforce=50, returned=returned
+        )
     return county_directive
 
 
@@ -63,6 +75,7 @@ def test_the_sitrep_gathers_every_module(data, county):
         "testing",
         "beds",
         "supplies",
+        "resumption",
         "directives",
     ]
     assert sections["cases"]["figures"]["new_confirmed"] == 3
@@ -77,7 +90,10 @@ def test_the_sitrep_gathers_every_module(data, county):
     [stock] = sections["supplies"]["table"]
     assert (stock["item"], stock["quantity"], stock["in_transit"]) == ("mask", 5000, 200)
     assert sections["directives"]["figures"]["directives"] == 1
-    for key in ("cases", "response", "testing", "beds", "supplies", "directives"):
+    resumption = sections["resumption"]["figures"]
+    assert (resumption["enterprises"], resumption["resumed"], resumption["resumption_rate"]) == (2, 1, 0.5)
+    assert resumption["staff_return_rate"] == 0.3
+    for key in ("cases", "response", "testing", "beds", "supplies", "resumption", "directives"):
         assert sections[key]["available"], key
     assert not sections["screening"]["available"]
     assert not sections["observation"]["available"]
@@ -95,6 +111,9 @@ def test_headlines_are_rendered_in_the_readers_language(data, county):
     assert {"key": "in_hospital", "label": "In hospital", "value": "80"} in rendered["cases"]["figures"]
     assert rendered["beds"]["columns"] == ["Bed type", "Beds", "Occupied"]
     assert rendered["beds"]["rows"] == [["Isolation", "40", "0"]]
+    assert rendered["resumption"]["headline"] == (
+        "1 of 2 enterprises reopened (50.0 %), 30.0 % of staff back; 0 problems open."
+    )
     assert title == "Situation report of 芙蓉区 on 2020-02-10"
 
 

@@ -28,6 +28,7 @@ from fangyi.regions.choices import CHILD_LEVEL, LEVEL_BY_PATH_LENGTH, PATH_LENGT
 from fangyi.regions.errors import region_not_found
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_path
+from fangyi.resumption.selectors import resumption_summary
 from fangyi.screening.selectors import verification_progress
 from fangyi.supplies.choices import LocationKind
 from fangyi.supplies.models import Balance
@@ -179,7 +180,7 @@ class RegionReader:
     modules over the report's region only. Whoever asked for the report was checked already."""
 
     pk = None
-    READS = frozenset({"reports.view", "screening.view", "labs.view", "hospitals.view"})
+    READS = frozenset({"reports.view", "screening.view", "labs.view", "hospitals.view", "resumption.view"})
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -348,6 +349,20 @@ def _directives(region: Region, date: dt.date) -> dict[str, Any]:
     return _section("directives", figures["targets"] > 0, figures)
 
 
+def _resumption(reader: RegionReader, region: Region, date: dt.date) -> dict[str, Any]:
+    """The economy beside the epidemic: enterprises reopened, staff back, problems in hand."""
+    summary = resumption_summary(actor=reader, region=region.code, date=date)
+    keys = (
+        "enterprises",
+        "resumed",
+        "resumption_rate",
+        "staff_return_rate",
+        "problems_open",
+        "problems_solved",
+    )
+    return _section("resumption", summary["enterprises"] > 0, {key: summary[key] for key in keys})
+
+
 def sitrep_build(*, region: Region, date: dt.date) -> dict[str, Any]:
     """The region's situation on `date` from every module, as plain JSON: per section whether the
     module has data there, its figures and a table where it has one. Labels and headlines are
@@ -366,6 +381,7 @@ def sitrep_build(*, region: Region, date: dt.date) -> dict[str, Any]:
             _testing(reader, region, date),
             _beds(reader, region),
             _stock(region),
+            _resumption(reader, region, date),
             _directives(region, date),
         ],
     }
@@ -403,6 +419,7 @@ TITLES = {
     "testing": gettext_lazy("Testing"),
     "beds": gettext_lazy("Hospital beds"),
     "supplies": gettext_lazy("Supplies"),
+    "resumption": gettext_lazy("Enterprise resumption"),
     "directives": gettext_lazy("Directives"),
 }
 LABELS = {
@@ -442,6 +459,12 @@ LABELS = {
     "occupied": gettext_lazy("Occupied"),
     "items": gettext_lazy("Items in stock"),
     "warehouses": gettext_lazy("Warehouses"),
+    "enterprises": gettext_lazy("Enterprises"),
+    "resumed": gettext_lazy("Reopened"),
+    "resumption_rate": gettext_lazy("Resumption rate"),
+    "staff_return_rate": gettext_lazy("Staff return rate"),
+    "problems_open": gettext_lazy("Problems open"),
+    "problems_solved": gettext_lazy("Problems solved"),
     "directives": gettext_lazy("Directives in force"),
     "targets": gettext_lazy("Regions acting on them"),
     "completed": gettext_lazy("Completed"),
@@ -469,7 +492,7 @@ def _value(key: str, value: Any) -> str:
         return "—"
     if key in CHOICES:
         return str(CHOICES[key].get(value, value))
-    if key == "positive_rate":
+    if key in ("positive_rate", "resumption_rate", "staff_return_rate"):
         return f"{value * 100:.1f} %"
     if isinstance(value, int):
         return f"{value:,}"
@@ -519,6 +542,18 @@ def _headline(key: str, f: dict[str, Any]) -> str:
         return text % {"occupied": f["occupied"], "capacity": f["capacity"], "hospitals": f["hospitals"]}
     if key == "supplies":
         return _("%(items)s items in stock in %(warehouses)s warehouses.") % f
+    if key == "resumption":
+        text = _(
+            "%(resumed)s of %(enterprises)s enterprises reopened (%(rate)s), %(staff)s of staff back; "
+            "%(open)s problems open."
+        )
+        return text % {
+            "resumed": f["resumed"],
+            "enterprises": f["enterprises"],
+            "rate": _value("resumption_rate", f["resumption_rate"]),
+            "staff": _value("staff_return_rate", f["staff_return_rate"]),
+            "open": f["problems_open"],
+        }
     text = _(
         "%(directives)s directives in force: %(completed)s of %(targets)s regions done, %(overdue)s overdue."
     )
