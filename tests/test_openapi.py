@@ -80,3 +80,24 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 )
 def test_api_conforms_to_its_schema(case, superuser_headers):
     case.call_and_validate(headers=superuser_headers(), checks=CHECKS)
+
+
+def test_every_schema_has_a_name_of_its_own():
+    """The OpenAPI document keys schemas by class name: two apps' `StatsOut` would make one route
+    document (and be checked against) the other's body."""
+    import importlib
+    import pkgutil
+
+    from ninja import Schema
+
+    import fangyi
+
+    owners: dict[str, list[str]] = {}
+    for module_info in pkgutil.walk_packages(fangyi.__path__, "fangyi."):
+        if not module_info.name.rsplit(".", 1)[-1].endswith("schemas"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for name, value in vars(module).items():
+            if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module.__name__:
+                owners.setdefault(name, []).append(module.__name__)
+    assert {name: modules for name, modules in owners.items() if len(modules) > 1} == {}

@@ -25,10 +25,12 @@ from fangyi.hospitals.schemas import (
     AdmissionItem,
     AdmissionOut,
     AdmissionPage,
+    AdmissionSeverityIn,
+    AdmissionSeverityOut,
     AnswerIn,
     CandidateFilter,
     CandidateOut,
-    CloseIn,
+    ConsultationCloseIn,
     ConsultationFilter,
     ConsultationIn,
     ConsultationItem,
@@ -43,15 +45,13 @@ from fangyi.hospitals.schemas import (
     GroupIn,
     GroupOut,
     HospitalBedsOut,
+    HospitalRegionFilter,
     InvitationOut,
     InviteIn,
     OpinionIn,
     OpinionOut,
-    RegionFilter,
     RotaFilter,
     ScheduleIn,
-    SeverityIn,
-    SeverityOut,
     StatisticsFilter,
     StatisticsOut,
     TransferIn,
@@ -104,7 +104,7 @@ def admission_out(actor: Actor, admission_id: uuid.UUID) -> AdmissionOut:
         **admission_item(admission).dict(),
         transfer_reason=admission.transfer_reason,
         updates=[
-            SeverityOut(
+            AdmissionSeverityOut(
                 id=u.id,
                 date=u.date,
                 severity=u.severity,
@@ -200,7 +200,7 @@ def consultation_out(actor: Actor, consultation_id: uuid.UUID) -> ConsultationOu
 
 
 @router.get("/beds", response={200: list[HospitalBedsOut], **ERRORS_READ})
-def beds(request: HttpRequest, filters: Query[RegionFilter]) -> list[HospitalBedsOut]:
+def beds(request: HttpRequest, filters: Query[HospitalRegionFilter]) -> list[HospitalBedsOut]:
     """Designated hospitals of a region of your jurisdiction, with capacity and occupied beds per
     bed type."""
     found = selectors.hospital_beds(actor=request_actor(request), region=filters.region)
@@ -254,15 +254,17 @@ def admission_detail(request: HttpRequest, admission_id: uuid.UUID) -> Admission
     return admission_out(request_actor(request), admission_id)
 
 
-@router.post("/admissions/{admission_id}/severity", response={201: SeverityOut, **ERRORS_WRITE})
-def severity(request: HttpRequest, admission_id: uuid.UUID, payload: SeverityIn) -> Status[SeverityOut]:
+@router.post("/admissions/{admission_id}/severity", response={201: AdmissionSeverityOut, **ERRORS_WRITE})
+def severity(
+    request: HttpRequest, admission_id: uuid.UUID, payload: AdmissionSeverityIn
+) -> Status[AdmissionSeverityOut]:
     """The daily round (one a day: 409 `severity.already_recorded`)."""
     update = services.severity_record(
         actor=request_actor(request), admission_id=admission_id, **payload.dict()
     )
     return Status(
         201,
-        SeverityOut(
+        AdmissionSeverityOut(
             id=update.id,
             date=update.date,
             severity=update.severity,
@@ -424,7 +426,7 @@ def schedule(request: HttpRequest, consultation_id: uuid.UUID, payload: Schedule
 
 
 @router.post("/consultations/{consultation_id}/close", response={200: ConsultationOut, **ERRORS_WRITE})
-def close(request: HttpRequest, consultation_id: uuid.UUID, payload: CloseIn) -> ConsultationOut:
+def close(request: HttpRequest, consultation_id: uuid.UUID, payload: ConsultationCloseIn) -> ConsultationOut:
     actor = request_actor(request)
     services.consultation_close(actor=actor, consultation_id=consultation_id, status=payload.status)
     return consultation_out(actor, consultation_id)

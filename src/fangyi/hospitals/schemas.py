@@ -19,11 +19,11 @@ Offset = Annotated[int, Field(ge=0, le=1_000_000_000)]
 BedTypeIn = Literal["general", "isolation", "icu"]
 
 
-class RegionFilter(Schema):
+class HospitalRegionFilter(Schema):
     region: RegionCode = Field(description="a region code inside your jurisdiction (official or path)")
 
 
-class StatisticsFilter(RegionFilter):
+class StatisticsFilter(HospitalRegionFilter):
     start: Day | None = None
     end: Day | None = None
 
@@ -110,7 +110,7 @@ class AdmissionPage(Schema):
     items: list[AdmissionItem]
 
 
-class SeverityIn(Schema):
+class AdmissionSeverityIn(Schema):
     date: Day
     severity: Literal["mild", "moderate", "severe", "critical"]
     temperature: Decimal | None = Field(default=None, max_digits=4, decimal_places=1)
@@ -120,7 +120,7 @@ class SeverityIn(Schema):
     note: Annotated[str, Field(max_length=512, pattern=NO_NUL_PATTERN)] = ""
 
 
-class SeverityOut(Schema):
+class AdmissionSeverityOut(Schema):
     id: uuid.UUID
     date: dt.date
     severity: str
@@ -185,7 +185,7 @@ class OpinionOut(Schema):
 
 class AdmissionOut(AdmissionItem):
     transfer_reason: str
-    updates: list[SeverityOut]
+    updates: list[AdmissionSeverityOut]
     treatments: list[TreatmentOut]
     opinions: list[OpinionOut]
 
@@ -265,7 +265,7 @@ class ScheduleIn(Schema):
     video_url: Annotated[str, Field(max_length=512, pattern=NO_NUL_PATTERN)]
 
 
-class CloseIn(Schema):
+class ConsultationCloseIn(Schema):
     status: Literal["completed", "cancelled"]
 
 

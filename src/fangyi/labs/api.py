@@ -12,9 +12,13 @@ from fangyi.labs.models import ClinicVisit, Laboratory, Referral, Sample, TestRe
 from fangyi.labs.schemas import (
     BarcodesIn,
     CapacityIn,
+    ClinicVisitIn,
+    ClinicVisitOut,
     CountOut,
     LaboratoryFilter,
     LaboratoryOut,
+    LabSummaryFilter,
+    LabSummaryOut,
     PoolIn,
     PositivityDay,
     PositivityFilter,
@@ -36,11 +40,7 @@ from fangyi.labs.schemas import (
     SampleOut,
     SamplePage,
     SampleResultIn,
-    SummaryFilter,
-    SummaryOut,
     VisitFilter,
-    VisitIn,
-    VisitOut,
     VisitPage,
 )
 from fangyi.labs.selectors import (
@@ -166,8 +166,8 @@ def result_report(request: HttpRequest, payload: ResultIn) -> Status[ResultOut]:
 # Testing -----------------------------------------------------------------------------------------
 
 
-def visit_out(visit: ClinicVisit) -> VisitOut:
-    return VisitOut(
+def visit_out(visit: ClinicVisit) -> ClinicVisitOut:
+    return ClinicVisitOut(
         id=visit.id,
         person_id=visit.person_id,
         person_name=visit.person.name,
@@ -213,11 +213,13 @@ def sample_out(sample: Sample) -> SampleOut:
     )
 
 
-@router.get("/summary", response={200: SummaryOut, **ERRORS_READ})
-def summary(request: HttpRequest, filters: Query[SummaryFilter]) -> SummaryOut:
+@router.get("/summary", response={200: LabSummaryOut, **ERRORS_READ})
+def summary(request: HttpRequest, filters: Query[LabSummaryFilter]) -> LabSummaryOut:
     """Testing in a region of your jurisdiction: samples collected there (on `date`, or ever), the
     share positive, the median turnaround, the share reported the same day; labs and backlog."""
-    return SummaryOut(**lab_summary(actor=request_actor(request), region=filters.region, date=filters.date))
+    return LabSummaryOut(
+        **lab_summary(actor=request_actor(request), region=filters.region, date=filters.date)
+    )
 
 
 @router.get("/positivity", response={200: list[PositivityDay], **ERRORS_READ})
@@ -237,16 +239,16 @@ def visits(request: HttpRequest, filters: Query[VisitFilter]) -> VisitPage:
     return VisitPage(count=found.count(), items=[visit_out(v) for v in page])
 
 
-@router.post("/visits", response={201: VisitOut, **ERRORS_WRITE})
-def visit_create(request: HttpRequest, payload: VisitIn) -> Status[VisitOut]:
+@router.post("/visits", response={201: ClinicVisitOut, **ERRORS_WRITE})
+def visit_create(request: HttpRequest, payload: ClinicVisitIn) -> Status[ClinicVisitOut]:
     """Triage a visitor at a fever clinic by the province-wide protocol."""
     actor = request_actor(request)
     visit = services.visit_triage(actor=actor, **payload.dict())
     return Status(201, visit_out(visit_get(actor=actor, visit_id=visit.pk)))
 
 
-@router.get("/visits/{visit_id}", response={200: VisitOut, **ERRORS_READ})
-def visit_detail(request: HttpRequest, visit_id: uuid.UUID) -> VisitOut:
+@router.get("/visits/{visit_id}", response={200: ClinicVisitOut, **ERRORS_READ})
+def visit_detail(request: HttpRequest, visit_id: uuid.UUID) -> ClinicVisitOut:
     return visit_out(visit_get(actor=request_actor(request), visit_id=visit_id))
 
 

@@ -126,7 +126,7 @@ class Page(Schema):
     offset: int = Field(default=0, ge=0, le=1_000_000_000)
 
 
-class SummaryFilter(Schema):
+class LabSummaryFilter(Schema):
     region: RegionCode
     date: Day | None = Field(default=None, description="samples collected on this day (Shanghai); empty: all")
 
@@ -141,7 +141,7 @@ class LabRow(Schema):
     backlog: int
 
 
-class SummaryOut(Schema):
+class LabSummaryOut(Schema):
     region: str
     date: dt.date | None
     samples_total: int
@@ -172,7 +172,7 @@ class VisitFilter(Page):
     clinic_id: RowId | None = None
 
 
-class VisitIn(Schema):
+class ClinicVisitIn(Schema):
     clinic_id: RowId
     person_id: uuid.UUID
     temperature: Decimal = Field(description="°C, 34.0 to 43.0")
@@ -184,7 +184,7 @@ class VisitIn(Schema):
     note: Text = ""
 
 
-class VisitOut(Schema):
+class ClinicVisitOut(Schema):
     id: uuid.UUID
     person_id: uuid.UUID
     person_name: str
@@ -206,7 +206,7 @@ class VisitOut(Schema):
 
 class VisitPage(Schema):
     count: int
-    items: list[VisitOut]
+    items: list[ClinicVisitOut]
 
 
 class SampleFilter(Page):

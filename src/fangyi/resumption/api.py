@@ -28,7 +28,6 @@ from fangyi.resumption.schemas import (
     CurveFilter,
     CurvePoint,
     DayIn,
-    DayOut,
     DecideIn,
     EmployeeIn,
     EmployeeOut,
@@ -43,15 +42,16 @@ from fangyi.resumption.schemas import (
     IndustryFigures,
     LiaisonIn,
     LiaisonOut,
+    LiaisonVisitIn,
+    LiaisonVisitOut,
     ParkFilter,
     ParkIn,
     ParkOut,
     PlanIn,
     PlanOut,
-    SummaryFilter,
-    SummaryOut,
-    VisitIn,
-    VisitOut,
+    ResumptionDayOut,
+    ResumptionSummaryFilter,
+    ResumptionSummaryOut,
 )
 from fangyi.resumption.tickets_api import router as tickets_router
 
@@ -146,8 +146,8 @@ def application_out(application: ResumptionApplication) -> ApplicationOut:
     )
 
 
-def day_out(day: ResumptionDay) -> DayOut:
-    return DayOut(
+def day_out(day: ResumptionDay) -> ResumptionDayOut:
+    return ResumptionDayOut(
         enterprise_id=day.enterprise_id,
         date=day.date,
         status=day.status,
@@ -177,8 +177,8 @@ def industry_out(group: dict[str, Any]) -> IndustryFigures:
 # Statistics -------------------------------------------------------------------------------------
 
 
-@router.get("/summary", response={200: SummaryOut, **ERRORS_READ})
-def summary(request: HttpRequest, filters: Query[SummaryFilter]) -> SummaryOut:
+@router.get("/summary", response={200: ResumptionSummaryOut, **ERRORS_READ})
+def summary(request: HttpRequest, filters: Query[ResumptionSummaryFilter]) -> ResumptionSummaryOut:
     """The region's resumption on a day: enterprises, resumption and staff return rates, problem
     tickets open and solved, and the same figures per industry."""
     found = selectors.resumption_summary(
@@ -186,7 +186,7 @@ def summary(request: HttpRequest, filters: Query[SummaryFilter]) -> SummaryOut:
     )
     region = found.pop("region")
     by_industry = [industry_out(group) for group in found.pop("by_industry")]
-    return SummaryOut(region=region.code, region_name=region.name, by_industry=by_industry, **found)
+    return ResumptionSummaryOut(region=region.code, region_name=region.name, by_industry=by_industry, **found)
 
 
 @router.get("/curve", response={200: list[CurvePoint], **ERRORS_READ})
@@ -273,12 +273,12 @@ def liaison_end(request: HttpRequest, assignment_id: int) -> LiaisonOut:
     return liaison_out(services.liaison_end(actor=request_actor(request), assignment_id=assignment_id))
 
 
-@router.post("/enterprises/{enterprise_id}/visits", response={201: VisitOut, **ERRORS_WRITE})
-def visit_log(request: HttpRequest, enterprise_id: int, payload: VisitIn) -> Status[VisitOut]:
+@router.post("/enterprises/{enterprise_id}/visits", response={201: LiaisonVisitOut, **ERRORS_WRITE})
+def visit_log(request: HttpRequest, enterprise_id: int, payload: LiaisonVisitIn) -> Status[LiaisonVisitOut]:
     visit = services.visit_log(actor=request_actor(request), enterprise_id=enterprise_id, **payload.dict())
     return Status(
         201,
-        VisitOut(
+        LiaisonVisitOut(
             id=visit.pk,
             enterprise_id=visit.enterprise_id,
             liaison_id=visit.liaison_id,
@@ -361,8 +361,8 @@ def resumption_decide(request: HttpRequest, application_id: int, payload: Decide
     return application_out(application)
 
 
-@router.post("/enterprises/{enterprise_id}/days", response={200: DayOut, **ERRORS_WRITE})
-def resumption_report(request: HttpRequest, enterprise_id: int, payload: DayIn) -> DayOut:
+@router.post("/enterprises/{enterprise_id}/days", response={200: ResumptionDayOut, **ERRORS_WRITE})
+def resumption_report(request: HttpRequest, enterprise_id: int, payload: DayIn) -> ResumptionDayOut:
     day = services.resumption_report(
         actor=request_actor(request), enterprise_id=enterprise_id, **payload.dict()
     )

@@ -127,12 +127,12 @@ class LiaisonOut(Schema):
     ended_at: dt.datetime | None
 
 
-class VisitIn(Schema):
+class LiaisonVisitIn(Schema):
     notes: LongText
     visited_at: dt.datetime | None = None
 
 
-class VisitOut(Schema):
+class LiaisonVisitOut(Schema):
     id: int
     enterprise_id: int
     liaison_id: int
@@ -250,7 +250,7 @@ class DayIn(Schema):
     workforce: Count | None = Field(default=None, description="the enterprise's staff when left out")
 
 
-class DayOut(Schema):
+class ResumptionDayOut(Schema):
     enterprise_id: int
     date: dt.date
     status: str
@@ -261,7 +261,7 @@ class DayOut(Schema):
 # Statistics -------------------------------------------------------------------------------------
 
 
-class SummaryFilter(Schema):
+class ResumptionSummaryFilter(Schema):
     region: RegionCode = Field(description="a region code inside your jurisdiction")
     date: Day | None = Field(default=None, description="today (Asia/Shanghai) when left out")
 
@@ -286,7 +286,7 @@ class IndustryFigures(Figures):
     name: str
 
 
-class SummaryOut(Figures):
+class ResumptionSummaryOut(Figures):
     region: str
     region_name: str
     date: dt.date

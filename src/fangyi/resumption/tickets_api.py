@@ -17,7 +17,6 @@ from fangyi.resumption.tickets_schemas import (
     CalendarFilter,
     CalendarOut,
     CategoryFigures,
-    CloseIn,
     EventOut,
     MatchFilter,
     NoteIn,
@@ -34,12 +33,13 @@ from fangyi.resumption.tickets_schemas import (
     PolicyPatch,
     ResolveIn,
     SlaOut,
-    StatsFilter,
+    TicketCloseIn,
     TicketFilter,
     TicketIn,
     TicketItem,
     TicketOut,
     TicketPage,
+    TicketStatsFilter,
     TicketStatsOut,
 )
 
@@ -124,7 +124,7 @@ def ticket_open(request: HttpRequest, payload: TicketIn) -> Status[TicketOut]:
 
 
 @router.get("/tickets/stats", response={200: TicketStatsOut, **ERRORS_READ})
-def ticket_stats(request: HttpRequest, filters: Query[StatsFilter]) -> TicketStatsOut:
+def ticket_stats(request: HttpRequest, filters: Query[TicketStatsFilter]) -> TicketStatsOut:
     """Open, solved and overdue tickets of a region's enterprises, by category, with the mean
     satisfaction."""
     stats = tickets.ticket_stats(actor=request_actor(request), region=filters.region)
@@ -186,7 +186,7 @@ def ticket_reopen(request: HttpRequest, ticket_id: int, payload: NoteIn) -> Tick
 
 
 @router.post("/tickets/{ticket_id}/close", response={200: TicketOut, **ERRORS_WRITE})
-def ticket_close(request: HttpRequest, ticket_id: int, payload: CloseIn) -> TicketOut:
+def ticket_close(request: HttpRequest, ticket_id: int, payload: TicketCloseIn) -> TicketOut:
     """The enterprise closes a resolved ticket with its rating (1–5)."""
     return _act(
         request, ticket_id, tickets.ticket_close, satisfaction=payload.satisfaction, note=payload.note

@@ -47,7 +47,7 @@ class ResolveIn(Schema):
     resolution: Note = Field(description="how the problem was solved (required)")
 
 
-class CloseIn(Schema):
+class TicketCloseIn(Schema):
     satisfaction: int = Field(description="the enterprise's rating of the resolution, 1 to 5")
     note: Note = ""
 
@@ -104,7 +104,7 @@ class TicketOut(TicketItem):
     events: list[EventOut]
 
 
-class StatsFilter(Schema):
+class TicketStatsFilter(Schema):
     region: RegionCode
 
 

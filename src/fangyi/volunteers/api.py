@@ -47,13 +47,13 @@ from fangyi.volunteers.schemas import (
     ShiftOut,
     ShiftPage,
     SignUpOut,
-    StatsFilter,
-    StatsOut,
     VolunteerFilter,
     VolunteerIn,
     VolunteerOut,
     VolunteerPage,
     VolunteerPatch,
+    VolunteerStatsFilter,
+    VolunteerStatsOut,
 )
 
 router = Router(tags=["volunteers"])
@@ -412,9 +412,9 @@ def coverage(request: HttpRequest, filters: Query[CoverageFilter]) -> list[Cover
     ]
 
 
-@router.get("/stats", response={200: StatsOut, **ERRORS_READ})
-def stats(request: HttpRequest, filters: Query[StatsFilter]) -> StatsOut:
-    return StatsOut(**selectors.volunteer_stats(actor=request_actor(request), region=filters.region))
+@router.get("/stats", response={200: VolunteerStatsOut, **ERRORS_READ})
+def stats(request: HttpRequest, filters: Query[VolunteerStatsFilter]) -> VolunteerStatsOut:
+    return VolunteerStatsOut(**selectors.volunteer_stats(actor=request_actor(request), region=filters.region))
 
 
 # The registry -------------------------------------------------------------------------------------

@@ -330,11 +330,11 @@ class CoverageDayOut(Schema):
     gaps: list[GapOut]
 
 
-class StatsFilter(Schema):
+class VolunteerStatsFilter(Schema):
     region: RegionCode
 
 
-class StatsOut(Schema):
+class VolunteerStatsOut(Schema):
     region: str
     volunteers: int
     counsellors: int
