@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from tests.volunteers.conftest import at
 
 from fangyi.core import clock
@@ -100,6 +101,8 @@ def test_certificates_are_read_by_their_volunteer_and_officials(
 
 def test_the_pdf(served, coordinator):
     certificate = services.certificate_issue(actor=coordinator, volunteer_id=served.pk)
-    pdf = certificate_pdf(certificate)
+    with translation.override("en"):
+        pdf = certificate_pdf(certificate)
     assert pdf.startswith(b"%PDF-") and b"STSong-Light" in pdf
-    assert certificate.serial.encode() in pdf
+    # The document's title (plain text in English) names the serial.
+    assert f"Volunteer service certificate {certificate.serial}".encode() in pdf
