@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from fangyi.accounts.choices import Role
 from fangyi.core import clock
@@ -331,7 +332,7 @@ def test_full_recomputation_agrees_with_the_services(ticket, official, employer,
 
 
 def test_tickets_check_command(ticket, capsys):
-    with clock.frozen_at(MONDAY + dt.timedelta(days=5)):
+    with clock.frozen_at(MONDAY + dt.timedelta(days=5)), translation.override("en"):
         call_command("tickets_check", "--full")
     out = capsys.readouterr().out
     assert "1 tickets evaluated" in out and "1 escalated" in out
