@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -665,7 +666,10 @@ def plan_check(*, actor: Actor, enterprise_id: Any) -> PreventionPlan:
                 "plan.incomplete",
                 _("The plan still lacks: %(missing)s."),
                 "items",
-                missing="; ".join(str(labels[item]) for item in missing),
+                # Lazy, so the items come out in the language the refusal is read in.
+                missing=format_lazy(
+                    "; ".join("{}" for _item in missing), *(labels[item] for item in missing)
+                ),
             )
         plan.checked_at = clock.now()
         plan.checked_by_id = actor.pk
