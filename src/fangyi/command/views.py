@@ -29,7 +29,7 @@ from fangyi.command.errors import sitrep_not_found
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError, NotFound, PermissionDenied
-from fangyi.core.htmx import add_domain_error, domain_error_pages, page_actor, render_page
+from fangyi.core.htmx import add_domain_error, domain_error_pages, form_refusal, page_actor, render_page
 from fangyi.regions.choices import PATH_LENGTH, Level
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_ancestors, region_children, region_get
@@ -53,15 +53,6 @@ def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def _refused(form: forms.Form, exc: DomainError) -> int:
-    """Show a service's refusal on the form and answer its status. Not-allowed refusals, and
-    not-found ones about anything but a typed input (an unknown region), go through as error pages."""
-    if exc.status == 403 or (exc.status == 404 and exc.field not in form.fields):
-        raise exc
-    add_domain_error(form, exc)
-    return 400 if exc.status == 404 else exc.status
 
 
 def _upload(file: UploadedFile | None) -> tuple[str, str, bytes] | None:
@@ -220,7 +211,7 @@ def target_report_view(request: HttpRequest, target_id: Any) -> HttpResponse:
                 evidence=_upload(form.cleaned_data["evidence"]),
             )
         except DomainError as exc:
-            status = _refused(form, exc)
+            status = form_refusal(form, exc)
         else:
             messages.success(request, _("Your progress report is recorded."))
             return redirect("command:target", target_id=target_id)
@@ -243,7 +234,7 @@ def target_complete_view(request: HttpRequest, target_id: Any) -> HttpResponse:
                 evidence=_upload(form.cleaned_data["evidence"]),
             )
         except DomainError as exc:
-            status = _refused(form, exc)
+            status = form_refusal(form, exc)
         else:
             messages.success(request, _("The directive is reported completed."))
             return redirect("command:target", target_id=target_id)
@@ -345,7 +336,7 @@ def directive_new_view(request: HttpRequest) -> HttpResponse:
                 attachments=[upload for file in data["attachments"] if (upload := _upload(file))],
             )
         except DomainError as exc:
-            status = _refused(form, exc)
+            status = form_refusal(form, exc)
         else:
             messages.success(
                 request,
@@ -505,7 +496,7 @@ def response_levels_view(request: HttpRequest) -> HttpResponse:
             try:
                 period = surveillance_services.response_level_declare(actor=actor, **form.cleaned_data)
             except DomainError as exc:
-                status = _refused(form, exc)
+                status = form_refusal(form, exc)
             else:
                 messages.success(
                     request,
@@ -596,7 +587,7 @@ def sitrep_list_view(request: HttpRequest) -> HttpResponse:
     try:
         sitrep = services.sitrep_generate(actor=actor, region=form.cleaned_data["region"], date=today)
     except DomainError as exc:
-        return _sitrep_list_page(request, actor, generate=form, status=_refused(form, exc))
+        return _sitrep_list_page(request, actor, generate=form, status=form_refusal(form, exc))
     messages.success(request, _("Today's situation report is generated."))
     return redirect("command:sitrep_detail", region=sitrep.region_id, date=sitrep.date.isoformat())
 

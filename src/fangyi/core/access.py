@@ -41,3 +41,9 @@ def require(actor: Actor | None, capability: str) -> None:
     """Refuse outright (403) when no role of the actor grants `capability` anywhere."""
     if actor is None or not actor.prefixes_for(capability):
         raise PermissionDenied()
+
+
+def require_any(actor: Actor | None, *capabilities: str) -> None:
+    """Refuse outright (403) unless some role of the actor grants one of `capabilities` somewhere."""
+    if actor is None or not any(actor.prefixes_for(capability) for capability in capabilities):
+        raise PermissionDenied()

@@ -1,11 +1,13 @@
 """Page helpers shared by every app's views: full page or partial from one view (the NetBox
-pattern), the signed-in actor, and refused requests shown as error pages."""
+pattern), the signed-in actor, refused requests shown as error pages, and a form's write with the
+service's refusal shown next to the field."""
 
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -54,12 +56,56 @@ def domain_error_pages(view: View) -> View:
     return wrapper
 
 
+def _field_of(form: forms.Form, exc: DomainError, by_code: dict[str, str] | None) -> str | None:
+    """The form's field a refusal is about: its own field, or the one its code's prefix maps to."""
+    if exc.field in form.fields:
+        return exc.field
+    for prefix, name in (by_code or {}).items():
+        if exc.code.startswith(prefix) and name in form.fields:
+            return name
+    return None
+
+
 def add_domain_error(form: forms.Form, exc: DomainError, by_code: dict[str, str] | None = None) -> None:
     """Put a service's refusal next to its field (a non-field error when no field fits)."""
-    field = exc.field if exc.field in form.fields else None
-    if field is None:
-        for prefix, name in (by_code or {}).items():
-            if exc.code.startswith(prefix) and name in form.fields:
-                field = name
-                break
-    form.add_error(field, exc.render_message())
+    form.add_error(_field_of(form, exc, by_code), exc.render_message())
+
+
+def form_refusal(
+    form: forms.Form,
+    exc: DomainError,
+    by_code: dict[str, str] | None = None,
+    *,
+    forbidden_on_form: bool = False,
+) -> int:
+    """Show a service's refusal on the form and answer its status (a typed id not found is a 400).
+
+    Not-found refusals about no input of the form (the page's own object) and not-allowed ones go
+    through as error pages; with `forbidden_on_form`, a not-allowed refusal about a field the user
+    filled in (an enterprise the liaison is not stationed at) is shown next to it instead."""
+    about_input = _field_of(form, exc, by_code) is not None
+    if (exc.status == 404 and not about_input) or (
+        exc.status == 403 and not (forbidden_on_form and about_input)
+    ):
+        raise exc
+    add_domain_error(form, exc, by_code)
+    return 400 if exc.status == 404 else exc.status
+
+
+def form_write(
+    request: HttpRequest,
+    form: forms.Form,
+    write: Callable[[dict[str, Any]], str],
+    by_code: dict[str, str] | None = None,
+    *,
+    forbidden_on_form: bool = False,
+) -> int | None:
+    """Run a form's write: None when done (its message is shown), else the status to answer."""
+    if not form.is_valid():
+        return 400
+    try:
+        done = write(form.cleaned_data)
+    except DomainError as exc:
+        return form_refusal(form, exc, by_code, forbidden_on_form=forbidden_on_form)
+    messages.success(request, done)
+    return None

@@ -27,9 +27,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fangyi.core import clock
-from fangyi.core.access import Actor, covers, require, scope_q
-from fangyi.core.errors import DomainError, PermissionDenied
-from fangyi.core.htmx import add_domain_error, domain_error_pages, page_actor, render_page
+from fangyi.core.access import Actor, covers, require, require_any, scope_q
+from fangyi.core.errors import DomainError
+from fangyi.core.htmx import add_domain_error, domain_error_pages, form_refusal, page_actor, render_page
 from fangyi.core.models import Job
 from fangyi.core.uploads import FILE_ACCEPT, UploadForm, job_page, upload_page
 from fangyi.labs import selectors, services
@@ -235,15 +235,6 @@ def _choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> Non
     field.choices = choices
 
 
-def _refused(form: forms.Form, exc: DomainError, by_code: dict[str, str] | None = None) -> int:
-    """Show a service's refusal on the form and answer its status. Not-allowed refusals, and
-    not-found ones about anything but a typed input (an unknown barcode), go through as error pages."""
-    if exc.status == 403 or (exc.status == 404 and exc.field not in form.fields):
-        raise exc
-    add_domain_error(form, exc, by_code)
-    return 400 if exc.status == 404 else exc.status
-
-
 def _barcodes(text: str) -> list[str]:
     """Barcodes pasted or scanned one a line (spaces and commas separate them too)."""
     return [code for code in re.split(r"[\s,;]+", text) if code]
@@ -264,11 +255,6 @@ class BarcodeListField(forms.CharField):
 
     def run_validators(self, value: Any) -> None:
         super().run_validators("\n".join(value))
-
-
-def _require_any(actor: Actor, capabilities: tuple[str, ...]) -> None:
-    if not any(actor.prefixes_for(cap) for cap in capabilities):
-        raise PermissionDenied()
 
 
 def _place_choices(places: Any) -> list[tuple[int, str]]:
@@ -418,7 +404,7 @@ def clinic_view(request: HttpRequest) -> HttpResponse:
         try:
             visit = services.visit_triage(actor=actor, **form.cleaned_data)
         except DomainError as exc:
-            status = _refused(form, exc, {"visit.": "temperature"})
+            status = form_refusal(form, exc, {"visit.": "temperature"})
         else:
             messages.success(
                 request, _("Triage recorded: %(decision)s.") % {"decision": visit.get_decision_display()}
@@ -474,7 +460,7 @@ def visit_detail_view(request: HttpRequest, visit_id: str) -> HttpResponse:
                 visit_id=visit.pk,
             )
         except DomainError as exc:
-            status = _refused(form, exc, {"sample.": "barcode"})
+            status = form_refusal(form, exc, {"sample.": "barcode"})
         else:
             messages.success(request, _("Sample %(barcode)s is collected.") % {"barcode": sample.barcode})
             return redirect("labs:visit_detail", visit_id=visit.pk)
@@ -589,7 +575,7 @@ def sample_list_view(request: HttpRequest) -> HttpResponse:
     """Samples of the jurisdiction by barcode and status; clinics build pools, ship samples to a
     lab and take the re-test samples of positive pools here."""
     actor = page_actor(request)
-    _require_any(actor, SAMPLE_READERS)
+    require_any(actor, *SAMPLE_READERS)
     return _sample_page(request, actor)
 
 
@@ -608,7 +594,7 @@ def _sample_write(
         try:
             done = write(form.cleaned_data)
         except DomainError as exc:
-            status = _refused(form, exc, by_code)
+            status = form_refusal(form, exc, by_code)
         else:
             messages.success(request, done)
             return redirect("labs:sample_list")
@@ -685,7 +671,7 @@ def retest_collect_view(request: HttpRequest, task_id: str) -> HttpResponse:
 def sample_detail_view(request: HttpRequest, barcode: str) -> HttpResponse:
     """A sample's way from collection to result, with its pool or its members."""
     actor = page_actor(request)
-    _require_any(actor, SAMPLE_READERS)
+    require_any(actor, *SAMPLE_READERS)
     sample = selectors.sample_get(actor=actor, barcode=barcode)
     steps = [
         (_("Collected"), sample.collected_at, sample.collection_place.name),
@@ -825,7 +811,7 @@ def bench_receive_view(request: HttpRequest) -> HttpResponse:
         try:
             count = services.samples_receive(actor=actor, **form.cleaned_data)
         except DomainError as exc:
-            status = _refused(form, exc, {"sample.": "barcodes"})
+            status = form_refusal(form, exc, {"sample.": "barcodes"})
         else:
             messages.success(
                 request,
@@ -850,7 +836,7 @@ def bench_result_view(request: HttpRequest) -> HttpResponse:
         try:
             sample = services.sample_report(actor=actor, **form.cleaned_data)
         except DomainError as exc:
-            status = _refused(form, exc, {"sample.": "barcode"})
+            status = form_refusal(form, exc, {"sample.": "barcode"})
         else:
             messages.success(
                 request,
@@ -1020,7 +1006,7 @@ def laboratory_capacity_view(request: HttpRequest) -> HttpResponse:
         try:
             lab = services.laboratory_set_capacity(actor=actor, **form.cleaned_data)
         except DomainError as exc:
-            status = _refused(form, exc, {"lab": "daily_capacity"})
+            status = form_refusal(form, exc, {"lab": "daily_capacity"})
         else:
             messages.success(
                 request,

@@ -23,9 +23,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from fangyi.accounts.choices import Role
 from fangyi.accounts.models import User
 from fangyi.core import clock
-from fangyi.core.access import Actor, covers, require
-from fangyi.core.errors import DomainError, PermissionDenied
-from fangyi.core.htmx import add_domain_error, domain_error_pages, page_actor, render_page
+from fangyi.core.access import Actor, covers, require, require_any
+from fangyi.core.errors import DomainError
+from fangyi.core.htmx import (
+    add_domain_error,
+    domain_error_pages,
+    form_write,
+    page_actor,
+    render_page,
+)
 from fangyi.core.models import Job
 from fangyi.core.uploads import UploadForm, job_page, upload_page
 from fangyi.people.imports import MAX_IMPORT_BYTES
@@ -71,33 +77,15 @@ def _choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> Non
     field.choices = choices
 
 
-def _refused(form: forms.Form, exc: DomainError, by_code: dict[str, str] | None = None) -> int:
-    """Show a service's refusal on the form and answer its status; not-allowed refusals and
-    not-found ones about nothing the form holds are error pages."""
-    fits = exc.field in form.fields or any(
-        exc.code.startswith(prefix) and name in form.fields for prefix, name in (by_code or {}).items()
-    )
-    if exc.status in (403, 404) and not fits:
-        raise exc
-    add_domain_error(form, exc, by_code)
-    return 400 if exc.status == 404 else exc.status
-
-
 def _write(
     request: HttpRequest,
     form: forms.Form,
     write: Callable[[dict[str, Any]], str],
     by_code: dict[str, str] | None = None,
 ) -> int | None:
-    """Run a form's write: None when done (its message is shown), else the status to answer."""
-    if not form.is_valid():
-        return 400
-    try:
-        done = write(form.cleaned_data)
-    except DomainError as exc:
-        return _refused(form, exc, by_code)
-    messages.success(request, done)
-    return None
+    """A form's write, where a liaison naming an enterprise they are not stationed at is told so
+    next to the field rather than on an error page."""
+    return form_write(request, form, write, by_code, forbidden_on_form=True)
 
 
 def _page(request: HttpRequest, rows: Any) -> Any:
@@ -108,11 +96,6 @@ def _query(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def _require_any(actor: Actor, *capabilities: str) -> None:
-    if not any(actor.prefixes_for(capability) for capability in capabilities):
-        raise PermissionDenied()
 
 
 def _yes_no(value: str) -> bool | None:
@@ -351,7 +334,7 @@ def _enterprises_page(
 def enterprise_list_view(request: HttpRequest) -> HttpResponse:
     """The registry with filters; officials who manage register an enterprise or a park here."""
     actor = page_actor(request)
-    _require_any(actor, VIEW, LIAISE, ENTERPRISE)
+    require_any(actor, VIEW, LIAISE, ENTERPRISE)
     if request.method != "POST":
         return _enterprises_page(request, actor)
     require(actor, MANAGE)
@@ -841,7 +824,7 @@ def _enterprise_page(
 def enterprise_view(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     """An enterprise's file and the actions the actor may take on it."""
     actor = page_actor(request)
-    _require_any(actor, VIEW, LIAISE, ENTERPRISE)
+    require_any(actor, VIEW, LIAISE, ENTERPRISE)
     return _enterprise_page(request, actor, enterprise_id)
 
 
@@ -851,7 +834,7 @@ def enterprise_view(request: HttpRequest, enterprise_id: int) -> HttpResponse:
 def enterprise_post_view(request: HttpRequest, enterprise_id: int, action: str) -> HttpResponse:
     """One of the enterprise page's forms; a refusal shows the page again with the input kept."""
     actor = page_actor(request)
-    _require_any(actor, MANAGE, LIAISE, ENTERPRISE)
+    require_any(actor, MANAGE, LIAISE, ENTERPRISE)
     # A liaison of the region not stationed here is told so (403), as the services would.
     enterprise = selectors.enterprise_for_action(actor=actor, enterprise_id=enterprise_id, manage=True)
     form = _action_form(action, actor, enterprise, request.POST)
@@ -1039,7 +1022,7 @@ class TicketFilterForm(forms.Form):
 def ticket_list_view(request: HttpRequest) -> HttpResponse:
     """The ticket board: the jurisdiction's (or the liaison's, the employer's) problems with their SLA."""
     actor = page_actor(request)
-    _require_any(actor, VIEW, LIAISE, ENTERPRISE)
+    require_any(actor, VIEW, LIAISE, ENTERPRISE)
     filters = TicketFilterForm(request.GET)
     rows: Any = ProblemTicket.objects.none()
     if filters.is_valid():
@@ -1197,7 +1180,7 @@ def _ticket_page(
 def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """A ticket's timeline, its SLA clock and the actions the actor may take."""
     actor = page_actor(request)
-    _require_any(actor, VIEW, LIAISE, ENTERPRISE)
+    require_any(actor, VIEW, LIAISE, ENTERPRISE)
     return _ticket_page(request, actor, ticket_id)
 
 
@@ -1206,7 +1189,7 @@ def ticket_view(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @domain_error_pages
 def ticket_post_view(request: HttpRequest, ticket_id: int, action: str) -> HttpResponse:
     actor = page_actor(request)
-    _require_any(actor, MANAGE, LIAISE, ENTERPRISE)
+    require_any(actor, MANAGE, LIAISE, ENTERPRISE)
     form_class, service, _who, _statuses, _submit = TICKET_ACTIONS[action]
     form = form_class(request.POST, auto_id=f"id_{action}_%s")
 
@@ -1319,7 +1302,7 @@ def _policies_page(
 def policy_list_view(request: HttpRequest) -> HttpResponse:
     """The support-policy catalogue and the applications to it; officials keeping it add policies."""
     actor = page_actor(request)
-    _require_any(actor, VIEW, POLICIES, LIAISE, ENTERPRISE)
+    require_any(actor, VIEW, POLICIES, LIAISE, ENTERPRISE)
     if request.method != "POST":
         return _policies_page(request, actor)
     require(actor, POLICIES)

@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fangyi.core import clock
-from fangyi.core.access import Actor, covers, require
-from fangyi.core.errors import DomainError, PermissionDenied
-from fangyi.core.htmx import add_domain_error, domain_error_pages, page_actor, render_page
+from fangyi.core.access import Actor, covers, require, require_any
+from fangyi.core.errors import DomainError
+from fangyi.core.htmx import add_domain_error, domain_error_pages, form_refusal, page_actor, render_page
 from fangyi.supplies import selectors, services
 from fangyi.supplies.allocation import water_fill
 from fangyi.supplies.choices import (
@@ -70,18 +70,6 @@ def _warehouse_choices(actor: Actor) -> list[tuple[int, str]]:
     return [(warehouse.pk, str(warehouse)) for warehouse in selectors.warehouse_list(actor=actor)]
 
 
-def _refused(form: forms.Form, exc: DomainError, by_code: dict[str, str] | None = None) -> int:
-    """Show a service's refusal on the form and answer its status. Not-allowed refusals, and
-    not-found ones about no input of the form (the warehouse of the page), are error pages."""
-    fits = exc.field in form.fields or any(
-        exc.code.startswith(prefix) and name in form.fields for prefix, name in (by_code or {}).items()
-    )
-    if exc.status == 403 or (exc.status == 404 and not fits):
-        raise exc
-    add_domain_error(form, exc, by_code)
-    return 400 if exc.status == 404 else exc.status
-
-
 def _page(request: HttpRequest, rows: Any, param: str = "page") -> Any:
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get(param))
 
@@ -90,11 +78,6 @@ def _query(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def _require_any(actor: Actor, *capabilities: str) -> None:
-    if not any(actor.prefixes_for(cap) for cap in capabilities):
-        raise PermissionDenied()
 
 
 def _new_key() -> str:
@@ -130,7 +113,7 @@ def _write(
         try:
             done = write(form.cleaned_data)
         except DomainError as exc:
-            status = _refused(form, exc, by_code)
+            status = form_refusal(form, exc, by_code)
         else:
             messages.success(request, done)
             return None
@@ -577,7 +560,7 @@ def _request_page(
 def request_list_view(request: HttpRequest) -> HttpResponse:
     """Requests of the jurisdiction by priority; hospitals and regions ask for supplies here."""
     actor = page_actor(request)
-    _require_any(actor, VIEW, REQUEST)
+    require_any(actor, VIEW, REQUEST)
     if request.method != "POST":
         return _request_page(request, actor)
     require(actor, REQUEST)

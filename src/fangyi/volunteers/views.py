@@ -22,9 +22,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fangyi.core import clock
-from fangyi.core.access import Actor, covers, require
-from fangyi.core.errors import DomainError, PermissionDenied
-from fangyi.core.htmx import add_domain_error, domain_error_pages, page_actor, render_page
+from fangyi.core.access import Actor, covers, require, require_any
+from fangyi.core.errors import DomainError
+from fangyi.core.htmx import (
+    add_domain_error,
+    domain_error_pages,
+    form_write,
+    page_actor,
+    render_page,
+)
 from fangyi.volunteers import selectors, services
 from fangyi.volunteers.certificates import certificate_pdf
 from fangyi.volunteers.choices import (
@@ -57,35 +63,6 @@ CHECK_IN_GRACE = dt.timedelta(hours=1)
 # Shared ------------------------------------------------------------------------------------------
 
 
-def _refused(form: forms.Form, exc: DomainError, by_code: dict[str, str] | None = None) -> int:
-    """Show a service's refusal on the form and answer its status. Not-allowed refusals, and
-    not-found ones about no input of the form (the page's mission or shift), are error pages."""
-    fits = exc.field in form.fields or any(
-        exc.code.startswith(prefix) and name in form.fields for prefix, name in (by_code or {}).items()
-    )
-    if exc.status == 403 or (exc.status == 404 and not fits):
-        raise exc
-    add_domain_error(form, exc, by_code)
-    return 400 if exc.status == 404 else exc.status
-
-
-def _write(
-    request: HttpRequest,
-    form: forms.Form,
-    write: Callable[[dict[str, Any]], str],
-    by_code: dict[str, str] | None = None,
-) -> int | None:
-    """Run a form's write: None when done (its message is shown), else the status to answer."""
-    if not form.is_valid():
-        return 400
-    try:
-        done = write(form.cleaned_data)
-    except DomainError as exc:
-        return _refused(form, exc, by_code)
-    messages.success(request, done)
-    return None
-
-
 def _act(request: HttpRequest, act: Callable[[], str]) -> None:
     """A button's write (no form to keep): its message, or the refusal as an error message.
     Not-found and not-allowed refusals are error pages."""
@@ -112,11 +89,6 @@ def _query(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def _require_any(actor: Actor, *capabilities: str) -> None:
-    if not any(actor.prefixes_for(cap) for cap in capabilities):
-        raise PermissionDenied()
 
 
 def _home_region(actor: Actor, capability: str = VIEW) -> str:
@@ -346,7 +318,7 @@ def registry_view(request: HttpRequest) -> HttpResponse:
         services.volunteer_register(actor=actor, **data)
         return _("The volunteer is registered.")
 
-    status = _write(request, form, write, REGISTER_ERRORS)
+    status = form_write(request, form, write, REGISTER_ERRORS)
     if status is None:
         return redirect("volunteers:registry")
     return _registry_page(request, actor, form=form, status=status)
@@ -465,7 +437,7 @@ def mission_new_view(request: HttpRequest) -> HttpResponse:
             created.append(services.mission_create(actor=actor, **data))
             return _("The mission is open for sign-up.")
 
-        result = _write(request, form, write, MISSION_ERRORS)
+        result = form_write(request, form, write, MISSION_ERRORS)
         if result is None:
             return redirect("volunteers:mission", mission_id=created[0].pk)
         status = result
@@ -552,7 +524,7 @@ def mission_detail_view(request: HttpRequest, mission_id: int) -> HttpResponse:
         services.hours_log(actor=actor, **data)
         return _("The hours are logged.")
 
-    status = _write(request, form, write, HOURS_ERRORS)
+    status = form_write(request, form, write, HOURS_ERRORS)
     if status is None:
         return redirect("volunteers:mission", mission_id=mission.pk)
     return _mission_page(request, actor, mission.pk, form=form, status=status)
@@ -710,7 +682,7 @@ def me_view(request: HttpRequest) -> HttpResponse:
         services.volunteer_register_self(actor=actor, **data)
         return _("You are registered as a volunteer. Thank you.")
 
-    status = _write(request, form, write, PROFILE_ERRORS)
+    status = form_write(request, form, write, PROFILE_ERRORS)
     if status is None:
         return redirect("volunteers:me")
     return _me_page(request, actor, register=form, status=status)
@@ -729,7 +701,7 @@ def me_qualification_view(request: HttpRequest) -> HttpResponse:
         services.qualification_submit(actor=actor, **data)
         return _("Your qualification is submitted; a coordinator will verify it.")
 
-    status = _write(request, form, write, {"qualification.": "number"})
+    status = form_write(request, form, write, {"qualification.": "number"})
     if status is None:
         return redirect("volunteers:me")
     return _me_page(request, actor, qualification=form, status=status)
@@ -807,7 +779,7 @@ def certificate_verify_view(request: HttpRequest, serial: str) -> HttpResponse:
 def certificate_pdf_view(request: HttpRequest, serial: str) -> HttpResponse:
     """The certificate as a PDF, for its volunteer and the coordinators of their region."""
     actor = page_actor(request)
-    _require_any(actor, SERVE, COORDINATE)
+    require_any(actor, SERVE, COORDINATE)
     certificate = selectors.certificate_get(actor=actor, serial=serial)
     response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="volunteer-certificate-{certificate.serial}.pdf"'
@@ -929,7 +901,7 @@ def hotline_view(request: HttpRequest) -> HttpResponse:
     """The week's hotline rota and its gaps; coordinators schedule counsellors' shifts, and a
     counsellor sees their own shifts and logs each call anonymously."""
     actor = page_actor(request)
-    _require_any(actor, VIEW, SERVE)
+    require_any(actor, VIEW, SERVE)
     if request.method != "POST":
         return _hotline_page(request, actor)
     require(actor, COORDINATE)
@@ -939,7 +911,7 @@ def hotline_view(request: HttpRequest) -> HttpResponse:
         services.shift_schedule(actor=actor, **data)
         return _("The shift is scheduled.")
 
-    status = _write(request, form, write, SHIFT_ERRORS)
+    status = form_write(request, form, write, SHIFT_ERRORS)
     if status is None:
         return redirect("volunteers:hotline")
     return _hotline_page(request, actor, shift_form=form, status=status)
@@ -973,7 +945,7 @@ def session_log_view(request: HttpRequest, shift_id: int) -> HttpResponse:
         services.session_log(actor=actor, shift_id=shift_id, **data)
         return _("The call is logged.")
 
-    status = _write(request, form, write, SESSION_ERRORS)
+    status = form_write(request, form, write, SESSION_ERRORS)
     if status is None:
         return redirect("volunteers:hotline")
     return _hotline_page(request, actor, session_form=(shift_id, form), status=status)
