@@ -31,6 +31,7 @@ from fangyi.command import services as command
 from fangyi.command.models import Directive, Target
 from fangyi.core import clock
 from fangyi.core.models import AuditEvent, Job
+from fangyi.core.validators import credit_code_check_char
 from fangyi.healthpass import models as healthpass_models
 from fangyi.healthpass import services as healthpass
 from fangyi.hospitals import models as hospital_models
@@ -43,12 +44,19 @@ from fangyi.people.services import person_register
 from fangyi.quarantine import services as quarantine
 from fangyi.quarantine.models import Alert, CheckIn, Contact, ObservationPeriod, Site
 from fangyi.regions.models import Place, Region
+from fangyi.resumption import models as resumption_models
+from fangyi.resumption import policies as resumption_policies
+from fangyi.resumption import services as resumption
+from fangyi.resumption import tickets as resumption_tickets
+from fangyi.resumption.choices import PlanItem
 from fangyi.screening import services as screening
 from fangyi.screening.models import GridTask, RiskArea, ScreeningRun, TravelRecord
 from fangyi.supplies import models as supplies_models
 from fangyi.supplies import services as supplies
 from fangyi.surveillance import services as surveillance
 from fangyi.surveillance.models import Case, CaseEvent, Cluster, ResponseLevelPeriod
+from fangyi.volunteers import models as volunteers_models
+from fangyi.volunteers import services as volunteers
 
 API_PREFIX = "/api/v1"
 IN, OUT = "430102", "430103"
@@ -122,6 +130,12 @@ class World:
     # county's own, "village_target" its village's), one of the county to its township, and the
     # county's situation report.
     command: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Per scope: enterprises with their liaisons, plans, applications, tickets and policies (see
+    # resumption_objects).
+    resumption: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Per scope: a volunteer with missions, sign-ups, hours, a certificate and hotline shifts (see
+    # volunteers_objects).
+    volunteers: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def region(self, scope: str) -> str:
         return IN if scope == "in" else OUT
@@ -138,8 +152,13 @@ class Rule:
     signed-in user; PUBLIC: nobody).
     scope: "object" (a path names one object: outside → 404), "create" (the body names the region:
     outside → 404), "list" (outside → an empty page) or None (nothing regional).
-    see: for "object" routes, the capability that makes the object visible; an actor who can see
-    neither gets 404 even when a further capability is missing.
+    see: for "object" routes, the capability (or capabilities, any one of them) that makes the
+    object visible; an actor who can see neither gets 404 even when a further capability is
+    missing. For "list" routes with `see`, only those who see the scope's object count it.
+    hidden: whoever holds none of `see` is told 404 in both scopes (the object does not exist
+    for them), while those who see it but lack `need` get `denied`.
+    exceptions: per (principal, scope), an answer the capabilities alone do not tell, as
+    (status, error code).
     denied: the status for a role lacking `need` (403, or 404 where a route hides objects).
     outside: for "create" routes, a refusal other than 404 of a holder of `need` outside the
     jurisdiction, as (status, error code).
@@ -149,11 +168,13 @@ class Rule:
     request: Callable[[World, str], tuple[str, dict[str, Any]]]
     need: tuple[str, ...] | str | None = None
     scope: str | None = None
-    see: str | None = None
+    see: str | tuple[str, ...] | None = None
     denied: int = 403
     any_of: bool = False
     code: str = "permission_denied"  # the error code of a 403
     outside: tuple[int, str] | None = None
+    hidden: bool = False
+    exceptions: dict[tuple[str, str], tuple[int, str]] = dataclasses.field(default_factory=dict)
 
 
 PUBLIC = "public"
@@ -255,9 +276,20 @@ def healthpass_rule(
     )
 
 
-def own_code_rule(path: str, body: dict[str, Any] | None = None) -> Rule:
-    """The resident's own code: no principal of the matrix is linked to a resident."""
-    return Rule(403, lambda w, s: (path, {"json": body} if body else {}), code="healthpass.no_resident")
+def as_resident(status: int, code: str = "") -> dict[tuple[str, str], tuple[int, str]]:
+    """The answer to the resident principal, the "in" volunteer's resident, in either scope."""
+    return {(Role.RESIDENT, scope): (status, code) for scope in SCOPES}
+
+
+def own_code_rule(path: str, resident: int, body: dict[str, Any] | None = None) -> Rule:
+    """The resident's own code: only the resident principal is linked to a resident (with a green
+    code); every other login is refused."""
+    return Rule(
+        403,
+        lambda w, s: (path, {"json": body} if body else {}),
+        code="healthpass.no_resident",
+        exceptions=as_resident(resident),
+    )
 
 
 def scan_payload(world: World, scope: str) -> dict[str, Any]:
@@ -376,7 +408,7 @@ def fixture_rule(
     need: tuple[str, ...],
     names: Callable[[World, str], dict[str, Any]],
     *,
-    see: str | None = None,
+    see: str | tuple[str, ...] | None = None,
     body: dict[str, Any] | None = None,
 ) -> Rule:
     """A request naming the scope's fixtures by `{key}` of `names(world, scope)` in its path and
@@ -502,6 +534,130 @@ SUPPLY_VIEW = ("supplies.view",)
 SUPPLY_MANAGE = ("supplies.manage",)
 COMMAND_VIEW = ("command.view",)
 COMMAND_RESPOND = ("command.respond",)
+
+
+# Resumption: enterprises, liaisons, plans, applications, tickets and policies ----------------------
+
+RESUMPTION_VIEW = ("resumption.view",)
+RESUMPTION_MANAGE = ("resumption.manage",)
+RESUMPTION_POLICIES = ("resumption.policies",)
+# Who sees an enterprise: the officials of its jurisdiction, the liaisons stationed at it and its
+# own accounts; whoever sees none of it is told it does not exist. Who acts for it: its accounts
+# and its liaisons (the officials read it, 403).
+ENTERPRISE_SEERS = ("resumption.view", "resumption.liaise", "resumption.enterprise")
+FOR_ENTERPRISE = ("resumption.liaise", "resumption.enterprise")
+# A ticket's handlers (resumption.manage at its level) and the enterprise's side both write on it.
+ON_TICKET = ("resumption.manage", "resumption.liaise", "resumption.enterprise")
+POLICY_READERS = ("resumption.view", "resumption.policies", "resumption.liaise", "resumption.enterprise")
+
+
+def resumption_rule(
+    ok: int,
+    path: str,
+    need: tuple[str, ...],
+    *,
+    see: str | tuple[str, ...] | None = None,
+    body: dict[str, Any] | None = None,
+    code: str = "permission_denied",
+) -> Rule:
+    """A resumption request: `{region}`, `{today}`, `{enterprise}` (the liaison principal is
+    stationed at it and the employer principal is one of its accounts), `{applicant}` (another
+    such enterprise, with a checked plan and no application), `{application}` (the enterprise's
+    application waiting for the county), `{park}`, `{spare}` (a liaison of the county stationed in
+    the park's group, `{assignment}`, and not at the enterprise), `{employee}`, the tickets `{open}`,
+    `{waiting}` and `{resolved}`, the policies `{policy}` (applied for: `{policy_application}`) and
+    `{fresh_policy}` of the scope's fixtures. With `see` a tuple, the route works on an object
+    hidden (404) from whoever sees none of it."""
+    rule = fixture_rule(ok, path, need, resumption_names, see=see, body=body)
+    return dataclasses.replace(rule, hidden=isinstance(see, tuple), code=code)
+
+
+def resumption_names(world: World, scope: str) -> dict[str, Any]:
+    found = world.resumption[scope]
+    return {
+        "region": world.region(scope),
+        "today": clock.today().isoformat(),
+        **{
+            key: found[key].pk
+            for key in (
+                *("enterprise", "applicant", "application", "park", "spare", "assignment", "employee"),
+                *("open", "waiting", "resolved", "policy", "policy_application", "fresh_policy"),
+            )
+        },
+    }
+
+
+def enterprise_import_file(world: World, scope: str) -> dict[str, Any]:
+    code = matrix_credit_code(world.region(scope), 9)
+    region = world.region(scope)
+    content = f"credit_code,name,industry,region,workforce\n{code},新导入企业,manufacturing,{region},50\n"
+    upload = SimpleUploadedFile("enterprises.csv", content.encode(), content_type="text/csv")
+    return {"FILES": {"file": upload}}
+
+
+# Volunteers: the registry, missions, hours, certificates and the hotline -------------------------
+
+VOLUNTEERS_VIEW = ("volunteers.view",)
+COORDINATE = ("volunteers.coordinate",)
+SERVE = ("volunteers.serve",)
+# A volunteer's own rows are theirs (the resident principal is the scope "in" volunteer); the
+# officials and coordinators read those of their jurisdiction.
+VOLUNTEER_READERS = ("volunteers.view", "volunteers.serve")
+
+
+def volunteer_rule(
+    ok: int,
+    path: str,
+    need: tuple[str, ...],
+    *,
+    see: str | tuple[str, ...] | None = None,
+    body: dict[str, Any] | None = None,
+    exceptions: dict[tuple[str, str], tuple[int, str]] | None = None,
+) -> Rule:
+    """A volunteers request: `{region}`, `{township}` (where the missions are), `{volunteer}` (a
+    counsellor; the resident principal's own in scope "in"), its sign-ups `{served}` (assigned to
+    a running mission, on duty now: `{on_duty}`, hours waiting for approval: `{logged}`) and
+    `{pending}` (waiting for a decision), the mission `{fresh}` (no sign-up), `{serial}` of the
+    volunteer's certificate, the hotline shifts `{shift}` (now, with a call logged) and `{later}`
+    (to cancel), the moments `{since}`, `{log_in}`, `{log_out}`, `{soon}`, `{rota_start}`,
+    `{rota_end}` and the days `{week_start}`, `{week_end}`. With `see` a tuple, the route works on
+    an object hidden (404) from whoever sees none of it."""
+    rule = fixture_rule(ok, path, need, volunteer_names, see=see, body=body)
+    return dataclasses.replace(rule, hidden=isinstance(see, tuple), exceptions=exceptions or {})
+
+
+def volunteer_names(world: World, scope: str) -> dict[str, Any]:
+    found = world.volunteers[scope]
+    now = clock.now()
+
+    def moment(delta: dt.timedelta) -> str:
+        return (now + delta).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return {
+        "region": world.region(scope),
+        "township": TOWNSHIP[world.region(scope)],
+        "serial": found["certificate"].serial,
+        "since": moment(-dt.timedelta(minutes=5)),
+        "log_in": moment(-dt.timedelta(days=1)),
+        "log_out": moment(-dt.timedelta(days=1, minutes=-60)),
+        "soon": moment(dt.timedelta(hours=12)),
+        "rota_start": moment(dt.timedelta(days=3)),
+        "rota_end": moment(dt.timedelta(days=3, hours=4)),
+        "week_start": (clock.today() - dt.timedelta(days=3)).isoformat(),
+        "week_end": (clock.today() + dt.timedelta(days=3)).isoformat(),
+        **{
+            key: found[key].pk
+            for key in (
+                *("volunteer", "served", "on_duty", "pending", "fresh"),
+                *("logged", "shift", "later"),
+            )
+        },
+    }
+
+
+def new_volunteer(world: World, scope: str) -> dict[str, Any]:
+    region = world.region(scope)
+    return {**person_payload(world, scope), "region": TOWNSHIP[region], "organisation": "新志愿者队"}
 
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -762,12 +918,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/healthpass/revocations"): Rule(
         200, lambda w, s: ("/healthpass/revocations", {}), need=("healthpass.scan",)
     ),
-    ("GET", "/healthpass/me"): own_code_rule("/healthpass/me"),
-    ("POST", "/healthpass/me/pass"): own_code_rule("/healthpass/me/pass"),
+    ("GET", "/healthpass/me"): own_code_rule("/healthpass/me", 200),
+    ("POST", "/healthpass/me/pass"): own_code_rule("/healthpass/me/pass", 201),
     ("POST", "/healthpass/me/declarations"): own_code_rule(
-        "/healthpass/me/declarations", {"temperature": 36.5}
+        "/healthpass/me/declarations", 201, {"temperature": 36.5}
     ),
-    ("POST", "/healthpass/me/appeals"): own_code_rule("/healthpass/me/appeals", {"text": "颜色有误"}),
+    ("POST", "/healthpass/me/appeals"): own_code_rule("/healthpass/me/appeals", 201, {"text": "颜色有误"}),
     ("GET", "/healthpass/gates"): Rule(
         200, lambda w, s: ("/healthpass/gates", {}), need=("healthpass.scan",)
     ),
@@ -1041,14 +1197,19 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/quarantine/observations/{period_id}/checkins"): observation_rule(
         "/quarantine/observations/{id}/checkins", "quarantine.checkin", {"temperature": 36.6}, ok=201
     ),
-    # The resident's own observation: the matrix's resident is linked to no resident, so it reads
-    # no period and has none to check in to (409).
-    # The resident's own observation: no principal of the matrix is linked to a resident.
-    ("GET", "/quarantine/me"): Rule(403, lambda w, s: ("/quarantine/me", {}), code="quarantine.no_resident"),
+    # The resident's own observation: only the resident principal is linked to a resident, who is
+    # not observed, so it reads no period and has none to check in to (409).
+    ("GET", "/quarantine/me"): Rule(
+        403,
+        lambda w, s: ("/quarantine/me", {}),
+        code="quarantine.no_resident",
+        exceptions=as_resident(200),
+    ),
     ("POST", "/quarantine/me/checkins"): Rule(
         403,
         lambda w, s: ("/quarantine/me/checkins", {"json": {"temperature": 36.6}}),
         code="quarantine.no_resident",
+        exceptions=as_resident(409, "checkin.not_under_observation"),
     ),
     # Alerts and sites take no region: each principal reads its own county's (secrets_of checks
     # that the other county's stay out).
@@ -1328,6 +1489,457 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/command/response-levels"): Rule(
         200, lambda w, s: ("/command/response-levels", {}), need=("reports.view",)
     ),
+    # Resumption. Statistics are of a region of the principal's jurisdiction.
+    ("GET", "/resumption/summary"): resumption_rule(
+        200, "/resumption/summary?region={region}", RESUMPTION_VIEW, see="resumption.view"
+    ),
+    ("GET", "/resumption/curve"): resumption_rule(
+        200,
+        "/resumption/curve?region={region}&start=2020-02-01&end=2020-02-07",
+        RESUMPTION_VIEW,
+        see="resumption.view",
+    ),
+    # The enterprises each principal sees: none at all is an empty page, not a refusal.
+    ("GET", "/resumption/enterprises"): Rule(
+        200,
+        lambda w, s: (f"/resumption/enterprises?q={w.resumption[s]['enterprise'].name}", {}),
+        scope="list",
+        see=ENTERPRISE_SEERS,
+    ),
+    ("POST", "/resumption/enterprises"): Rule(
+        201,
+        lambda w, s: (
+            "/resumption/enterprises",
+            {
+                "json": {
+                    "credit_code": matrix_credit_code(w.region(s), 5),
+                    "name": "新登记企业",
+                    "industry": "manufacturing",
+                    "region": w.region(s),
+                    "workforce": 40,
+                }
+            },
+        ),
+        need=RESUMPTION_MANAGE,
+        scope="create",
+    ),
+    ("POST", "/resumption/enterprises/import"): Rule(
+        202,
+        lambda w, s: ("/resumption/enterprises/import", enterprise_import_file(w, s)),
+        need=RESUMPTION_MANAGE,
+    ),
+    ("GET", "/resumption/enterprises/{enterprise_id}"): resumption_rule(
+        200, "/resumption/enterprises/{enterprise}", ENTERPRISE_SEERS, see=ENTERPRISE_SEERS
+    ),
+    ("PATCH", "/resumption/enterprises/{enterprise_id}"): resumption_rule(
+        200,
+        "/resumption/enterprises/{enterprise}",
+        RESUMPTION_MANAGE,
+        see="resumption.manage",
+        body={"workforce": 120},
+    ),
+    # Parks take a region: outside the jurisdiction the list is empty.
+    ("GET", "/resumption/parks"): Rule(
+        200, lambda w, s: (f"/resumption/parks?region={w.region(s)}", {}), need=RESUMPTION_VIEW
+    ),
+    ("POST", "/resumption/parks"): resumption_rule(
+        201, "/resumption/parks", RESUMPTION_MANAGE, body={"name": "新产业园", "region": "{region}"}
+    ),
+    ("POST", "/resumption/liaisons"): resumption_rule(
+        201,
+        "/resumption/liaisons",
+        RESUMPTION_MANAGE,
+        see="resumption.manage",
+        body={"liaison_id": "{spare}", "enterprise_id": "{enterprise}"},
+    ),
+    ("POST", "/resumption/liaisons/{assignment_id}/end"): resumption_rule(
+        200, "/resumption/liaisons/{assignment}/end", RESUMPTION_MANAGE, see="resumption.manage"
+    ),
+    # Only the liaison stationed there visits and checks the plan; the enterprise's accounts and
+    # the officials who see it are refused.
+    ("POST", "/resumption/enterprises/{enterprise_id}/visits"): resumption_rule(
+        201,
+        "/resumption/enterprises/{enterprise}/visits",
+        ("resumption.liaise",),
+        see=ENTERPRISE_SEERS,
+        body={"notes": "检查测温点和隔离室"},
+    ),
+    ("PUT", "/resumption/enterprises/{enterprise_id}/plan"): resumption_rule(
+        200,
+        "/resumption/enterprises/{enterprise}/plan",
+        FOR_ENTERPRISE,
+        see=ENTERPRISE_SEERS,
+        body={"items": list(PlanItem.values), "notes": "全部落实"},
+    ),
+    ("POST", "/resumption/enterprises/{enterprise_id}/plan/check"): resumption_rule(
+        200, "/resumption/enterprises/{enterprise}/plan/check", ("resumption.liaise",), see=ENTERPRISE_SEERS
+    ),
+    ("POST", "/resumption/enterprises/{enterprise_id}/employees"): Rule(
+        201,
+        lambda w, s: (
+            f"/resumption/enterprises/{w.resumption[s]['enterprise'].pk}/employees",
+            {"json": person_payload(w, s)},
+        ),
+        need=FOR_ENTERPRISE,
+        any_of=True,
+        scope="object",
+        see=ENTERPRISE_SEERS,
+        hidden=True,
+    ),
+    ("POST", "/resumption/enterprises/{enterprise_id}/health-reports"): resumption_rule(
+        201,
+        "/resumption/enterprises/{enterprise}/health-reports",
+        FOR_ENTERPRISE,
+        see=ENTERPRISE_SEERS,
+        body={
+            "date": "{today}",
+            "lines": [{"employee_id": "{employee}", "temperature": "36.5", "on_site": True}],
+        },
+    ),
+    ("GET", "/resumption/enterprises/{enterprise_id}/health-reports"): resumption_rule(
+        200, "/resumption/enterprises/{enterprise}/health-reports", ENTERPRISE_SEERS, see=ENTERPRISE_SEERS
+    ),
+    ("POST", "/resumption/enterprises/{enterprise_id}/applications"): resumption_rule(
+        201,
+        "/resumption/enterprises/{applicant}/applications",
+        FOR_ENTERPRISE,
+        see=ENTERPRISE_SEERS,
+        body={"planned_date": "{today}", "workforce_planned": 30},
+    ),
+    # Applications take no region: each principal reads those of the enterprises it sees
+    # (secrets_of checks that the other county's stay out).
+    ("GET", "/resumption/applications"): Rule(
+        200, lambda w, s: ("/resumption/applications?status=submitted", {})
+    ),
+    ("POST", "/resumption/applications/{application_id}/decide"): resumption_rule(
+        200,
+        "/resumption/applications/{application}/decide",
+        RESUMPTION_MANAGE,
+        see="resumption.manage",
+        body={"approve": True},
+    ),
+    # The day's resumption is reported by the enterprise's side or by an official managing it.
+    ("POST", "/resumption/enterprises/{enterprise_id}/days"): resumption_rule(
+        200,
+        "/resumption/enterprises/{enterprise}/days",
+        (*FOR_ENTERPRISE, "resumption.manage"),
+        see=ENTERPRISE_SEERS,
+        body={"date": "{today}", "status": "not_resumed", "returned": 0},
+    ),
+    ("GET", "/resumption/tickets"): Rule(
+        200,
+        lambda w, s: (
+            f"/resumption/tickets?status=open&enterprise_id={w.resumption[s]['enterprise'].pk}",
+            {},
+        ),
+        scope="list",
+        see=ENTERPRISE_SEERS,
+    ),
+    ("POST", "/resumption/tickets"): resumption_rule(
+        201,
+        "/resumption/tickets",
+        FOR_ENTERPRISE,
+        see=ENTERPRISE_SEERS,
+        body={
+            "enterprise_id": "{enterprise}",
+            "category": "materials",
+            "priority": "high",
+            "title": "原材料断供",
+            "description": "上游供应商未复工。",
+        },
+    ),
+    ("GET", "/resumption/tickets/stats"): resumption_rule(
+        200, "/resumption/tickets/stats?region={region}", RESUMPTION_VIEW, see="resumption.view"
+    ),
+    ("GET", "/resumption/tickets/{ticket_id}"): resumption_rule(
+        200, "/resumption/tickets/{open}", ENTERPRISE_SEERS, see=ENTERPRISE_SEERS
+    ),
+    ("POST", "/resumption/tickets/{ticket_id}/note"): resumption_rule(
+        200, "/resumption/tickets/{open}/note", ON_TICKET, see=ENTERPRISE_SEERS, body={"note": "已联系供应商"}
+    ),
+    # The handler's steps: whoever sees the ticket but does not handle it at its level is told so.
+    ("POST", "/resumption/tickets/{ticket_id}/wait"): resumption_rule(
+        200,
+        "/resumption/tickets/{open}/wait",
+        RESUMPTION_MANAGE,
+        see=ENTERPRISE_SEERS,
+        body={"note": "请企业补充材料"},
+        code="ticket.not_handler",
+    ),
+    ("POST", "/resumption/tickets/{ticket_id}/escalate"): resumption_rule(
+        200,
+        "/resumption/tickets/{open}/escalate",
+        RESUMPTION_MANAGE,
+        see=ENTERPRISE_SEERS,
+        body={"note": "需市级协调"},
+        code="ticket.not_handler",
+    ),
+    ("POST", "/resumption/tickets/{ticket_id}/resolve"): resumption_rule(
+        200,
+        "/resumption/tickets/{open}/resolve",
+        RESUMPTION_MANAGE,
+        see=ENTERPRISE_SEERS,
+        body={"resolution": "已协调替代供应商"},
+        code="ticket.not_handler",
+    ),
+    ("POST", "/resumption/tickets/{ticket_id}/resume"): resumption_rule(
+        200,
+        "/resumption/tickets/{waiting}/resume",
+        FOR_ENTERPRISE,
+        see=ENTERPRISE_SEERS,
+        body={"note": "材料已补"},
+    ),
+    ("POST", "/resumption/tickets/{ticket_id}/reopen"): resumption_rule(
+        200,
+        "/resumption/tickets/{resolved}/reopen",
+        ON_TICKET,
+        see=ENTERPRISE_SEERS,
+        body={"note": "问题复现"},
+    ),
+    ("POST", "/resumption/tickets/{ticket_id}/close"): resumption_rule(
+        200,
+        "/resumption/tickets/{resolved}/close",
+        FOR_ENTERPRISE,
+        see=ENTERPRISE_SEERS,
+        body={"satisfaction": 5},
+    ),
+    # Policies are read by every resumption role of a region and those below it.
+    ("GET", "/resumption/policies"): Rule(
+        200,
+        lambda w, s: (f"/resumption/policies?q={w.resumption[s]['policy'].title}", {}),
+        scope="list",
+        see=POLICY_READERS,
+    ),
+    ("POST", "/resumption/policies"): resumption_rule(
+        201,
+        "/resumption/policies",
+        RESUMPTION_POLICIES,
+        body={
+            "code": "matrix-new-{region}",
+            "title": "新政策",
+            "kind": "tax",
+            "summary": "减免增值税。",
+            "issuer": "{region}",
+            "valid_from": "2020-02-01",
+        },
+    ),
+    ("GET", "/resumption/policies/{policy_id}"): resumption_rule(
+        200, "/resumption/policies/{policy}", POLICY_READERS, see=POLICY_READERS
+    ),
+    ("PATCH", "/resumption/policies/{policy_id}"): resumption_rule(
+        200,
+        "/resumption/policies/{policy}",
+        RESUMPTION_POLICIES,
+        see="resumption.policies",
+        body={"summary": "延长至六月。"},
+    ),
+    ("GET", "/resumption/enterprises/{enterprise_id}/policy-matches"): resumption_rule(
+        200, "/resumption/enterprises/{enterprise}/policy-matches", ENTERPRISE_SEERS, see=ENTERPRISE_SEERS
+    ),
+    ("POST", "/resumption/policy-applications"): resumption_rule(
+        201,
+        "/resumption/policy-applications",
+        FOR_ENTERPRISE,
+        see=ENTERPRISE_SEERS,
+        body={"enterprise_id": "{enterprise}", "policy_id": "{fresh_policy}"},
+    ),
+    ("GET", "/resumption/policy-applications"): Rule(
+        200,
+        lambda w, s: (
+            f"/resumption/policy-applications?enterprise_id={w.resumption[s]['enterprise'].pk}",
+            {},
+        ),
+        scope="list",
+        see=ENTERPRISE_SEERS,
+    ),
+    ("POST", "/resumption/policy-applications/{application_id}/decide"): resumption_rule(
+        200,
+        "/resumption/policy-applications/{policy_application}/decide",
+        RESUMPTION_POLICIES,
+        see="resumption.policies",
+        body={"grant": True},
+    ),
+    ("POST", "/resumption/policy-applications/{application_id}/withdraw"): resumption_rule(
+        200,
+        "/resumption/policy-applications/{policy_application}/withdraw",
+        FOR_ENTERPRISE,
+        see=ENTERPRISE_SEERS,
+    ),
+    # The official working calendar is reference data for every signed-in user.
+    ("GET", "/resumption/calendar"): Rule(200, lambda w, s: ("/resumption/calendar?year=2020", {})),
+    # Volunteers. The registry and its figures are the jurisdiction's.
+    ("GET", "/volunteers"): Rule(
+        200,
+        lambda w, s: (f"/volunteers?q={w.volunteers[s]['volunteer'].organisation}", {}),
+        need=VOLUNTEERS_VIEW,
+        scope="list",
+    ),
+    ("POST", "/volunteers"): Rule(
+        201, lambda w, s: ("/volunteers", {"json": new_volunteer(w, s)}), need=COORDINATE, scope="create"
+    ),
+    # The resident principal is the scope "in" volunteer already: registering again is a conflict.
+    ("POST", "/volunteers/me"): volunteer_rule(
+        409, "/volunteers/me", SERVE, body={"region": "{township}", "skills": ["driving"]}
+    ),
+    ("GET", "/volunteers/me"): Rule(200, lambda w, s: ("/volunteers/me", {}), need=SERVE),
+    ("POST", "/volunteers/me/qualification"): Rule(
+        200,
+        lambda w, s: (
+            "/volunteers/me/qualification",
+            {"json": {"qualification": "counsellor_3", "number": "C-2"}},
+        ),
+        need=SERVE,
+    ),
+    ("GET", "/volunteers/me/certificates"): Rule(
+        200, lambda w, s: ("/volunteers/me/certificates", {}), need=SERVE
+    ),
+    ("GET", "/volunteers/{volunteer_id}"): volunteer_rule(
+        200, "/volunteers/{volunteer}", VOLUNTEER_READERS, see=VOLUNTEER_READERS
+    ),
+    # A profile is changed by its coordinator or by the volunteer; to a reader it does not exist.
+    ("PATCH", "/volunteers/{volunteer_id}"): volunteer_rule(
+        200,
+        "/volunteers/{volunteer}",
+        (*COORDINATE, *SERVE),
+        see=(*COORDINATE, *SERVE),
+        body={"organisation": "识字里志愿服务队"},
+    ),
+    # The volunteer is on duty, so the coordinator cannot retire them (nothing changes).
+    ("POST", "/volunteers/{volunteer_id}/deactivate"): volunteer_rule(
+        409, "/volunteers/{volunteer}/deactivate", COORDINATE, see="volunteers.coordinate"
+    ),
+    ("POST", "/volunteers/{volunteer_id}/qualification/verify"): volunteer_rule(
+        200,
+        "/volunteers/{volunteer}/qualification/verify",
+        COORDINATE,
+        see="volunteers.coordinate",
+        body={"approve": True},
+    ),
+    ("POST", "/volunteers/{volunteer_id}/certificates"): volunteer_rule(
+        201, "/volunteers/{volunteer}/certificates", COORDINATE, see="volunteers.coordinate"
+    ),
+    # Missions are read by the officials of their region and the volunteers whose line they are on.
+    ("GET", "/volunteers/missions"): Rule(
+        200,
+        lambda w, s: (f"/volunteers/missions?region={TOWNSHIP[w.region(s)]}&kind=errands", {}),
+        scope="list",
+        see=VOLUNTEER_READERS,
+    ),
+    ("POST", "/volunteers/missions"): volunteer_rule(
+        201,
+        "/volunteers/missions",
+        COORDINATE,
+        body={
+            "kind": "delivery",
+            "title": "送菜上门",
+            "region": "{township}",
+            "starts_at": "{rota_start}",
+            "ends_at": "{rota_end}",
+            "slots": 2,
+        },
+    ),
+    ("GET", "/volunteers/missions/{mission_id}"): volunteer_rule(
+        200, "/volunteers/missions/{fresh}", VOLUNTEER_READERS, see=VOLUNTEER_READERS
+    ),
+    ("POST", "/volunteers/missions/{mission_id}/close"): volunteer_rule(
+        200, "/volunteers/missions/{fresh}/close", COORDINATE, see="volunteers.coordinate"
+    ),
+    ("POST", "/volunteers/missions/{mission_id}/cancel"): volunteer_rule(
+        200, "/volunteers/missions/{fresh}/cancel", COORDINATE, see="volunteers.coordinate"
+    ),
+    ("POST", "/volunteers/missions/{mission_id}/signups"): volunteer_rule(
+        201, "/volunteers/missions/{fresh}/signups", SERVE, see="volunteers.serve"
+    ),
+    ("POST", "/volunteers/signups/{signup_id}/decide"): volunteer_rule(
+        200,
+        "/volunteers/signups/{pending}/decide",
+        COORDINATE,
+        see="volunteers.coordinate",
+        body={"assign": True},
+    ),
+    ("POST", "/volunteers/signups/{signup_id}/withdraw"): volunteer_rule(
+        200, "/volunteers/signups/{pending}/withdraw", SERVE, see="volunteers.serve"
+    ),
+    # One open duty per volunteer: the resident principal is on duty already (the check-out below).
+    ("POST", "/volunteers/signups/{signup_id}/check-in"): volunteer_rule(
+        201,
+        "/volunteers/signups/{served}/check-in",
+        SERVE,
+        see="volunteers.serve",
+        body={},
+        exceptions={(Role.RESIDENT, "in"): (409, "hours.already_on_duty")},
+    ),
+    ("POST", "/volunteers/hours/{record_id}/check-out"): volunteer_rule(
+        200, "/volunteers/hours/{on_duty}/check-out", SERVE, see="volunteers.serve", body={}
+    ),
+    ("POST", "/volunteers/hours"): volunteer_rule(
+        201,
+        "/volunteers/hours",
+        COORDINATE,
+        body={"signup_id": "{served}", "check_in_at": "{log_in}", "check_out_at": "{log_out}"},
+    ),
+    ("POST", "/volunteers/hours/{record_id}/decide"): volunteer_rule(
+        200,
+        "/volunteers/hours/{logged}/decide",
+        COORDINATE,
+        see="volunteers.coordinate",
+        body={"approve": True},
+    ),
+    # Hours take no region: each principal reads those of its jurisdiction, a volunteer its own.
+    ("GET", "/volunteers/hours"): Rule(200, lambda w, s: ("/volunteers/hours?status=pending", {})),
+    # Anyone checks a certificate by its serial: it shows the volunteer's masked name only.
+    ("GET", "/volunteers/certificates/{serial}"): Rule(
+        200,
+        lambda w, s: (f"/volunteers/certificates/{w.volunteers[s]['certificate'].serial}", {}),
+        need=PUBLIC,
+    ),
+    ("GET", "/volunteers/certificates/{serial}/pdf"): volunteer_rule(
+        200, "/volunteers/certificates/{serial}/pdf", VOLUNTEER_READERS, see=VOLUNTEER_READERS
+    ),
+    ("GET", "/volunteers/shifts"): Rule(
+        200,
+        lambda w, s: (f"/volunteers/shifts?region={w.region(s)}&end={volunteer_names(w, s)['soon']}", {}),
+        scope="list",
+        see=VOLUNTEER_READERS,
+    ),
+    ("POST", "/volunteers/shifts"): volunteer_rule(
+        201,
+        "/volunteers/shifts",
+        COORDINATE,
+        body={
+            "counsellor_id": "{volunteer}",
+            "line": "心理援助热线",
+            "region": "{region}",
+            "starts_at": "{rota_start}",
+            "ends_at": "{rota_end}",
+        },
+    ),
+    ("POST", "/volunteers/shifts/{shift_id}/cancel"): volunteer_rule(
+        204, "/volunteers/shifts/{later}/cancel", COORDINATE, see="volunteers.coordinate"
+    ),
+    # Only the counsellor on the shift logs its calls.
+    ("POST", "/volunteers/shifts/{shift_id}/sessions"): volunteer_rule(
+        201,
+        "/volunteers/shifts/{shift}/sessions",
+        SERVE,
+        see="volunteers.serve",
+        body={"started_at": "{since}", "minutes": 20, "caller_group": "observed", "topic": "anxiety"},
+    ),
+    ("GET", "/volunteers/sessions"): Rule(
+        200,
+        lambda w, s: (f"/volunteers/sessions?region={w.region(s)}", {}),
+        scope="list",
+        see=VOLUNTEER_READERS,
+    ),
+    ("GET", "/volunteers/coverage"): volunteer_rule(
+        200,
+        "/volunteers/coverage?region={region}&start={week_start}&end={week_end}",
+        VOLUNTEERS_VIEW,
+        see="volunteers.view",
+    ),
+    ("GET", "/volunteers/stats"): volunteer_rule(
+        200, "/volunteers/stats?region={region}", VOLUNTEERS_VIEW, see="volunteers.view"
+    ),
 }
 
 
@@ -1383,6 +1995,8 @@ def capabilities(principal: str) -> frozenset[str]:
 
 def expected_error(rule: Rule, principal: str, scope: str) -> tuple[int, str]:
     """The status a principal gets and, for a 403, its error code."""
+    if (principal, scope) in rule.exceptions:
+        return rule.exceptions[(principal, scope)]
     status = expected_status(rule, principal, scope)
     if rule.outside is not None and scope == "out" and expected_status(rule, principal, "in") == rule.ok:
         return status, rule.outside[1]
@@ -1397,7 +2011,10 @@ def expected_status(rule: Rule, principal: str, scope: str) -> int:
     if rule.need is None:
         return rule.ok
     held = capabilities(principal)
-    if scope == "out" and rule.scope == "object" and rule.see in held:
+    sees = sees_object(rule, principal)
+    if scope == "out" and rule.scope == "object" and rule.see is not None and sees:
+        return 404
+    if rule.hidden and not sees:
         return 404
     lacking = not set(rule.need) & held if rule.any_of else not set(rule.need) <= held
     if lacking:
@@ -1405,6 +2022,14 @@ def expected_status(rule: Rule, principal: str, scope: str) -> int:
     if scope == "out" and rule.scope in ("object", "create"):
         return rule.outside[0] if rule.outside is not None else 404
     return rule.ok
+
+
+def sees_object(rule: Rule, principal: str) -> bool:
+    """Whether the principal holds a capability of `rule.see` (anyone, for a rule without)."""
+    if rule.see is None:
+        return True
+    see = {rule.see} if isinstance(rule.see, str) else set(rule.see)
+    return bool(see & capabilities(principal))
 
 
 def test_the_role_table_gives_sensitive_capabilities_to_officials_only():
@@ -1873,6 +2498,203 @@ def command_objects(region: str) -> dict[str, Any]:
     }
 
 
+def matrix_credit_code(region: str, n: int) -> str:
+    """A valid unified social credit code of an enterprise of the county."""
+    first17 = f"91{region}MA{n:07d}"
+    return first17 + credit_code_check_char(first17)
+
+
+ENTERPRISE = {IN: "芙蓉区湘江机械厂", OUT: "天心区岳麓纺织厂"}
+APPLICANT = {IN: "芙蓉区新材料公司", OUT: "天心区电子公司"}
+PARK = {IN: "芙蓉区产业园", OUT: "天心区产业园"}
+POLICY = {IN: "芙蓉区稳岗补贴", OUT: "天心区稳岗补贴"}
+
+
+def resumption_objects(region: str, new_id_number: Callable[..., str]) -> dict[str, Any]:
+    """Two enterprises of the county, each with a complete prevention plan checked by a liaison of
+    the county stationed there (the matrix's liaison principal is stationed at both "in" ones, and
+    its employer principal is one of their accounts, see `world`); the first has an employee, an
+    application waiting for the county, three problem tickets (open, waiting on the enterprise,
+    resolved) and an application for the county's policy; a second policy no one applied for; a
+    park with a spare liaison of the county in its group."""
+    official = _user_with_role(f"matrix-r-{region}", Role.COUNTY_OFFICIAL, region)
+    checker = _user_with_role(f"matrix-l-{region}", Role.ENTERPRISE_LIAISON, region)
+    spare = _user_with_role(f"matrix-l2-{region}", Role.ENTERPRISE_LIAISON, region)
+    park = resumption.park_create(actor=official, name=PARK[region], region=region)
+
+    def register(name: str, n: int) -> Any:
+        enterprise = resumption.enterprise_register(
+            actor=official,
+            credit_code=matrix_credit_code(region, n),
+            name=name,
+            industry="manufacturing",
+            region=region,
+            workforce=100,
+        )
+        resumption.liaison_assign(actor=official, liaison_id=checker.pk, enterprise_id=enterprise.pk)
+        resumption.plan_update(actor=checker, enterprise_id=enterprise.pk, items=list(PlanItem.values))
+        resumption.plan_check(actor=checker, enterprise_id=enterprise.pk)
+        return enterprise
+
+    enterprise, applicant = register(ENTERPRISE[region], 1), register(APPLICANT[region], 2)
+    assignment = resumption.liaison_assign(actor=official, liaison_id=spare.pk, park_id=park.pk)
+    employee = resumption.employee_add(
+        actor=checker,
+        enterprise_id=enterprise.pk,
+        name=f"{ENTERPRISE[region]}职工",
+        id_number=new_id_number(region, "19880808"),
+        home_region=NEIGHBOURHOOD[region],
+    )
+    application = resumption.resumption_apply(
+        actor=checker, enterprise_id=enterprise.pk, planned_date=clock.today(), workforce_planned=60
+    )
+
+    def ticket(title: str) -> Any:
+        return resumption_tickets.ticket_open(
+            actor=checker,
+            enterprise_id=enterprise.pk,
+            category="labour",
+            priority="normal",
+            title=f"{ENTERPRISE[region]}{title}",
+            description="返岗员工不足。",
+        )
+
+    opened, waiting, resolved = ticket("缺工"), ticket("缺口罩"), ticket("缺物流")
+    resumption_tickets.ticket_wait(actor=official, ticket_id=waiting.pk, note="请补充用工清单")
+    resumption_tickets.ticket_resolve(actor=official, ticket_id=resolved.pk, resolution="已对接物流企业")
+
+    def policy(code: str, title: str) -> Any:
+        return resumption_policies.policy_create(
+            actor=official,
+            code=f"{code}-{region}",
+            title=title,
+            kind="subsidy",
+            summary="按参保职工人数给予补贴。",
+            issuer=region,
+            valid_from=dt.date(2020, 2, 1),
+        )
+
+    applied, fresh_policy = (
+        policy("matrix-jobs", POLICY[region]),
+        policy("matrix-rent", f"{PARK[region]}租金减免"),
+    )
+    policy_application = resumption_policies.policy_apply(
+        actor=checker, enterprise_id=enterprise.pk, policy_id=applied.pk
+    )
+    return {
+        "enterprise": enterprise,
+        "applicant": applicant,
+        "application": application,
+        "park": park,
+        "spare": spare,
+        "assignment": assignment,
+        "employee": employee,
+        "open": opened,
+        "waiting": waiting,
+        "resolved": resolved,
+        "policy": applied,
+        "fresh_policy": fresh_policy,
+        "policy_application": policy_application,
+    }
+
+
+VOLUNTEER = {IN: "芙蓉志愿者", OUT: "天心志愿者"}
+ORGANISATION = {IN: "芙蓉区青年志愿者协会", OUT: "天心区青年志愿者协会"}
+
+
+def volunteers_objects(region: str, new_id_number: Callable[..., str]) -> dict[str, Any]:
+    """A volunteer of the county's township registered by its coordinator, a verified counsellor
+    (the matrix's resident principal is the "in" one, see `world`; here a login of the county's
+    stands in). Missions of the township: one running for three days, the volunteer assigned, with
+    approved hours (so a certificate), hours waiting for approval and the volunteer on duty now;
+    one tomorrow the volunteer signed up for; one in two days without sign-ups. A hotline shift of
+    the volunteer now, with a call logged, and another tomorrow."""
+    coordinator = _user_with_role(f"matrix-v-{region}", Role.VOLUNTEER_COORDINATOR, region)
+    login = _user_with_role(f"matrix-vr-{region}", Role.RESIDENT, region)
+    township = TOWNSHIP[region]
+    volunteer = volunteers.volunteer_register(
+        actor=coordinator,
+        name=VOLUNTEER[region],
+        id_number=new_id_number(region, "19920202"),
+        home_region=NEIGHBOURHOOD[region],
+        region=township,
+        organisation=ORGANISATION[region],
+        skills=["counselling"],
+    )
+    Person.objects.filter(pk=volunteer.person_id).update(user=login)
+    volunteers.qualification_submit(actor=login, qualification="counsellor_2", number="C-1")
+    volunteers.qualification_verify(actor=coordinator, volunteer_id=volunteer.pk, approve=True)
+    now = clock.now()
+
+    def mission(kind: str, title: str, starts: dt.timedelta, hours: int) -> Any:
+        return volunteers.mission_create(
+            actor=coordinator,
+            kind=kind,
+            title=f"{ORGANISATION[region]}{title}",
+            region=township,
+            starts_at=now + starts,
+            ends_at=now + starts + dt.timedelta(hours=hours),
+            slots=3,
+        )
+
+    running = mission("checkpoint", "小区卡口值守", -dt.timedelta(days=3), 96)
+    upcoming = mission("checkpoint", "小区卡口夜班", dt.timedelta(days=1), 4)
+    fresh = mission("errands", "为独居老人代购", dt.timedelta(days=2), 4)
+    served = volunteers.signup_decide(
+        actor=coordinator,
+        signup_id=volunteers.signup_create(actor=login, mission_id=running.pk).pk,
+        assign=True,
+    )
+    pending = volunteers.signup_create(actor=login, mission_id=upcoming.pk)
+
+    def log(days: int, hours: int) -> Any:
+        start = now - dt.timedelta(days=days)
+        return volunteers.hours_log(
+            actor=coordinator,
+            signup_id=served.pk,
+            check_in_at=start,
+            check_out_at=start + dt.timedelta(hours=hours),
+        )
+
+    volunteers.hours_decide(actor=coordinator, record_id=log(3, 4).pk, approve=True)
+    logged = log(2, 2)
+    certificate = volunteers.certificate_issue(actor=coordinator, volunteer_id=volunteer.pk)
+    on_duty = volunteers.hours_check_in(actor=login, signup_id=served.pk, at=now - dt.timedelta(minutes=30))
+
+    def shift(starts: dt.timedelta) -> Any:
+        return volunteers.shift_schedule(
+            actor=coordinator,
+            counsellor_id=volunteer.pk,
+            line="心理援助热线",
+            region=region,
+            starts_at=now + starts,
+            ends_at=now + starts + dt.timedelta(hours=4),
+        )
+
+    current, later = shift(-dt.timedelta(hours=1)), shift(dt.timedelta(days=1))
+    volunteers.session_log(
+        actor=login,
+        shift_id=current.pk,
+        started_at=now - dt.timedelta(minutes=40),
+        minutes=15,
+        caller_group="public",
+        topic="sleep",
+    )
+    return {
+        "volunteer": volunteer,
+        "running": running,
+        "served": served,
+        "on_duty": on_duty,
+        "upcoming": upcoming,
+        "pending": pending,
+        "fresh": fresh,
+        "logged": logged,
+        "certificate": certificate,
+        "shift": current,
+        "later": later,
+    }
+
+
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -1894,6 +2716,7 @@ def matrix_objects(django_db_setup, django_db_blocker, module_id_number) -> dict
 def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
     person, place, job, cases, labs_found, health, screened, observed = {}, {}, {}, {}, {}, {}, {}, {}
     tested, treated, stocked, commanded = {}, {}, {}, {}
+    resuming, volunteering = {}, {}
     target = referral_hospital()
     province = province_warehouse()
     for scope, region in (("in", IN), ("out", OUT)):
@@ -1917,6 +2740,8 @@ def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
         treated[scope] = hospitals_objects(region, target, new_id_number)
         stocked[scope] = supplies_objects(region, province)
         commanded[scope] = command_objects(region)
+        resuming[scope] = resumption_objects(region, new_id_number)
+        volunteering[scope] = volunteers_objects(region, new_id_number)
     supplies.donation_record(
         actor=_user_with_role("matrix-supply-fixture", Role.SUPPLY_OFFICER, "43"),
         direction="in",
@@ -1944,6 +2769,8 @@ def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
         "hospitals": treated,
         "supplies": stocked,
         "command": commanded,
+        "resumption": resuming,
+        "volunteers": volunteering,
     }
 
 
@@ -1960,11 +2787,25 @@ def world(db, settings, matrix_objects) -> Callable[[str], World]:
             if principal == Role.EXPERT:
                 expert = matrix_objects["hospitals"]["in"]["expert"]
                 Expert.objects.filter(pk=expert.pk).update(user=user)
+            link_resumption_and_volunteers(user, principal, matrix_objects)
             _token, key = api_token_create(actor=user, name="matrix")
             headers = {"Authorization": f"Bearer {key}"}
         return World(**matrix_objects, user=user, headers=headers)
 
     return build
+
+
+def link_resumption_and_volunteers(user: User, principal: str, objects: dict[str, Any]) -> None:
+    """The liaison principal is stationed at both "in" enterprises, the employer principal is one of
+    their accounts, and the resident principal is the "in" volunteer."""
+    found = objects["resumption"]["in"]
+    for enterprise in (found["enterprise"], found["applicant"]):
+        if principal == Role.ENTERPRISE_LIAISON:
+            resumption_models.LiaisonAssignment.objects.create(liaison=user, enterprise=enterprise)
+        if principal == Role.EMPLOYER:
+            enterprise.accounts.add(user)
+    if principal == Role.RESIDENT:
+        Person.objects.filter(pk=objects["volunteers"]["in"]["volunteer"].person_id).update(user=user)
 
 
 def snapshot() -> tuple[int, ...]:
@@ -2027,6 +2868,46 @@ def snapshot() -> tuple[int, ...]:
         ),
         command_models.Attachment.objects.count(),
         tuple(command_models.Sitrep.objects.order_by("pk").values_list("region_id", "date", "generated_at")),
+        *resumption_state(),
+        *volunteers_state(),
+    )
+
+
+def resumption_state() -> tuple[Any, ...]:
+    return (
+        tuple(resumption_models.Enterprise.objects.order_by("pk").values_list("name", "workforce", "status")),
+        resumption_models.Park.objects.count(),
+        tuple(resumption_models.LiaisonAssignment.objects.order_by("pk").values_list("ended_at", flat=True)),
+        resumption_models.LiaisonVisit.objects.count(),
+        tuple(
+            resumption_models.PreventionPlan.objects.order_by("pk").values_list("updated_at", "checked_at")
+        ),
+        resumption_models.Employee.objects.count(),
+        resumption_models.HealthReport.objects.count(),
+        tuple(
+            resumption_models.ResumptionApplication.objects.order_by("pk").values_list("status", flat=True)
+        ),
+        resumption_models.ResumptionDay.objects.count(),
+        tuple(resumption_models.ProblemTicket.objects.order_by("pk").values_list("status", "level")),
+        resumption_models.TicketEvent.objects.count(),
+        tuple(resumption_models.Policy.objects.order_by("pk").values_list("summary", flat=True)),
+        tuple(resumption_models.PolicyApplication.objects.order_by("pk").values_list("status", flat=True)),
+    )
+
+
+def volunteers_state() -> tuple[Any, ...]:
+    return (
+        tuple(
+            volunteers_models.Volunteer.objects.order_by("pk").values_list(
+                "organisation", "active", "qualification", "qualification_verified_at"
+            )
+        ),
+        tuple(volunteers_models.Mission.objects.order_by("pk").values_list("status", flat=True)),
+        tuple(volunteers_models.SignUp.objects.order_by("pk").values_list("status", flat=True)),
+        tuple(volunteers_models.HoursRecord.objects.order_by("pk").values_list("status", "check_out_at")),
+        volunteers_models.Certificate.objects.count(),
+        volunteers_models.HotlineShift.objects.count(),
+        volunteers_models.CounsellingSession.objects.count(),
     )
 
 
@@ -2103,6 +2984,30 @@ def secrets_of(world: World, scope: str) -> list[str]:
                 *(str(found[key].pk) for key in ("directive", "own", "target", "village_target", "sitrep")),
             )
         ),
+        *(
+            secret
+            for found in [world.resumption.get(scope, {})]
+            if found
+            for secret in (
+                found["enterprise"].name,
+                found["enterprise"].credit_code,
+                found["applicant"].name,
+                found["park"].name,
+                found["policy"].title,
+                found["open"].title,
+            )
+        ),
+        *(
+            secret
+            for found in [world.volunteers.get(scope, {})]
+            if found
+            for secret in (
+                found["volunteer"].person.name,
+                found["volunteer"].organisation,
+                found["running"].title,
+                found["fresh"].title,
+            )
+        ),
     ]
 
 
@@ -2148,4 +3053,4 @@ def test_permission_matrix(api_client, world, route, principal, scope):
         for secret in secrets_of(state, "out"):
             assert secret not in body, f"an object outside the jurisdiction leaked: {secret!r}"
     if rule.scope == "list" and response.status_code == 200:
-        assert response.json()["count"] == (1 if scope == "in" else 0)
+        assert response.json()["count"] == (1 if scope == "in" and sees_object(rule, principal) else 0)
