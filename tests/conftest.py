@@ -53,8 +53,10 @@ def make_user(db, fast_passwords):
     return make
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def api_client():
+    """One client for the session: it keeps no state between requests, and builds the API's URL
+    patterns once instead of once per test."""
     from fangyi.api import api
 
     return TestClient(api)
