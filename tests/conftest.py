@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import translation
 from ninja.testing import TestClient
 
@@ -19,6 +20,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 # The SQLite test database lives in the data directory, which a fresh clone does not have yet.
 Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+
+# A test database is thrown away after the run: its commits (migrations, the divisions, the
+# transactional tests) need not wait for the disk. A setting of these sessions, not of the server.
+if connection.vendor == "postgresql":
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
 @pytest.fixture(scope="session")
