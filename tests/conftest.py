@@ -18,7 +18,9 @@ PASSWORD = "correct-horse-battery-staple"
 
 CHROMIUM = Path("/usr/bin/chromium")
 
-# The SQLite test database lives in the data directory, which a fresh clone does not have yet.
+# The SQLite test database lives in the data directory, which a fresh clone does not have yet. It
+# is the only file the tests keep there: under pytest-xdist each worker gets its own (pytest-django
+# names it test.sqlite3_gw0, ...; on PostgreSQL test_<name>_gw0, ...).
 Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
 
 # A test database is thrown away after the run: its commits (migrations, the divisions, the
