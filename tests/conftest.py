@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import translation
 from ninja.testing import TestClient
 
@@ -17,8 +18,16 @@ PASSWORD = "correct-horse-battery-staple"
 
 CHROMIUM = Path("/usr/bin/chromium")
 
-# The SQLite test database lives in the data directory, which a fresh clone does not have yet.
+# The SQLite test database lives in the data directory, which a fresh clone does not have yet. It
+# is the only file the tests keep there: under pytest-xdist each worker gets its own (pytest-django
+# names it test.sqlite3_gw0, ...; on PostgreSQL test_<name>_gw0, ...).
 Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+
+# A test database is thrown away after the run: its commits (migrations, the divisions, the
+# transactional tests) need not wait for the disk. A setting of these sessions, not of the server.
+if connection.vendor == "postgresql":
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +62,10 @@ def make_user(db, fast_passwords):
     return make
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def api_client():
+    """One client for the session: it keeps no state between requests, and builds the API's URL
+    patterns once instead of once per test."""
     from fangyi.api import api
 
     return TestClient(api)
