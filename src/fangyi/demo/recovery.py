@@ -498,6 +498,7 @@ def _tickets_2020(firms: list[Enterprise], rng: random.Random, result: RecoveryR
 # Volunteers --------------------------------------------------------------------------------------
 
 VOLUNTEER_SHARE = 0.08  # of the demo's residents
+DEMO_COUNTY_SHARE = 0.3  # in 芙蓉区, where the demo logins work
 COUNSELLORS = 40
 ORGANISATIONS = ("共青团志愿服务队", "党员先锋志愿队", "红十字志愿服务队", "社区志愿服务队", "巾帼志愿服务队")
 COUNSELLOR_ORGANISATIONS = ("湖南省心理卫生协会", "湖南省脑科医院心理援助队", "中南大学湘雅二医院心理科")
@@ -510,10 +511,15 @@ HOTLINE_BLOCKS = (8, 12, 16, 20)  # the hotline's four-hour shifts, 08:00–24:0
 
 def _volunteers_2020(admin: User, rng: random.Random, result: RecoveryResult) -> list[Volunteer]:
     """Residents registered as volunteers in their township, counsellors among them; the weekly
-    missions of February–March in the townships with volunteers, their sign-ups and approved hours;
-    the hotline's shifts with their anonymous session logs; certificates for 8 hours or more."""
-    people = list(Person.objects.order_by("id_number_hash").values_list("pk", "home_region_id", "user_id"))
-    chosen = [row for row in people if row[2] is not None or rng.random() < VOLUNTEER_SHARE]
+    missions of February–March in the counties with volunteers, their sign-ups and approved hours;
+    the hotline's shifts with their anonymous session logs; a certificate for everyone who served."""
+    people = list(Person.objects.order_by("pk").values_list("pk", "home_region_id", "user_id"))
+    chosen = [
+        row
+        for row in people
+        if row[2] is not None
+        or rng.random() < (DEMO_COUNTY_SHARE if row[1].startswith(DEMO_COUNTY) else VOLUNTEER_SHARE)
+    ]
     volunteers = []
     for n, (person_id, home, _user) in enumerate(chosen):
         counsellor = (
@@ -548,11 +554,11 @@ def _volunteers_2020(admin: User, rng: random.Random, result: RecoveryResult) ->
 def _missions_2020(
     admin: User, volunteers: list[Volunteer], rng: random.Random, result: RecoveryResult
 ) -> None:
-    by_township: dict[str, list[Volunteer]] = {}
+    by_county: dict[str, list[Volunteer]] = {}
     for volunteer in volunteers:
-        by_township.setdefault(volunteer.region_id, []).append(volunteer)
+        by_county.setdefault(volunteer.region_id[:6], []).append(volunteer)
     missions, plans = [], []
-    for township, members in sorted(by_township.items()):
+    for county, members in sorted(by_county.items()):
         if len(members) < 3:
             continue
         for week in range(8):
@@ -568,7 +574,7 @@ def _missions_2020(
                     title=rng.choice(ERRANDS)
                     if kind == MissionKind.ERRANDS
                     else str(MissionKind(kind).label),
-                    region_id=township,
+                    region_id=county,
                     starts_at=start,
                     ends_at=start + dt.timedelta(hours=4),
                     slots=slots,
@@ -624,7 +630,7 @@ def _certificates_2020(
     signups: list[SignUp],
     rng: random.Random,
 ) -> None:
-    """A service certificate on 1 April for every volunteer with 8 approved hours or more."""
+    """A service certificate on 1 April for every volunteer who served (all their approved hours)."""
     mission_of = {signup.pk: missions[signup.mission_id] for signup in signups}
     served: dict[int, list[HoursRecord]] = {}
     for record in hours:
@@ -633,8 +639,6 @@ def _certificates_2020(
     certificates = []
     for volunteer_id, records in sorted(served.items()):
         minutes = sum(record.minutes or 0 for record in records)
-        if minutes < 8 * 60:
-            continue
         days = [record.check_in_at.astimezone(clock.SHANGHAI).date() for record in records]
         certificates.append(
             Certificate(
