@@ -264,3 +264,14 @@ def test_a_resident_sees_only_missions_where_they_serve(
     mission = make_mission()
     body = api_client.get("/volunteers/missions", headers=bearer(user)).json()
     assert [m["id"] for m in body["items"]] == [mission.pk]
+
+
+def test_a_moment_with_any_offset_python_accepts_is_answered(api_client, bearer, coordinator):
+    """PostgreSQL refuses offsets beyond sixteen hours: they are converted before the query."""
+    headers = bearer(coordinator)
+    response = api_client.get("/volunteers/shifts?start=0172-09-14T13:58:36.590%2B22:37", headers=headers)
+    assert response.status_code == 200, response.json()
+    assert (
+        api_client.get("/volunteers/shifts?start=0001-01-01T00:00:00%2B05:00", headers=headers).status_code
+        == 422
+    )

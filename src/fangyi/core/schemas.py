@@ -3,12 +3,27 @@ import uuid
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 # The id of a row with an integer key (a place, a site, a login): what both databases can store,
 # so that an absurd number is a 422, not an overflow deep in the driver.
 MAX_ROW_ID = 2_147_483_647
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+
+
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    """An aware moment in UTC: Python accepts offsets up to a day, PostgreSQL only up to sixteen
+    hours, so "+22:37" must be converted here, not fail in the driver (a naive one stays naive)."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("moment out of range") from None
+
+
+# A date and time sent to the API (a body field or a filter).
+Moment = Annotated[dt.datetime, AfterValidator(_in_utc)]
 
 
 class JobOut(Schema):

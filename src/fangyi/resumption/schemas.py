@@ -5,7 +5,7 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field
 
-from fangyi.core.schemas import RowId
+from fangyi.core.schemas import Moment, RowId
 from fangyi.core.validators import NO_NUL_PATTERN
 
 EARLIEST = dt.date(2000, 1, 1)
@@ -129,7 +129,7 @@ class LiaisonOut(Schema):
 
 class LiaisonVisitIn(Schema):
     notes: LongText
-    visited_at: dt.datetime | None = None
+    visited_at: Moment | None = None
 
 
 class LiaisonVisitOut(Schema):

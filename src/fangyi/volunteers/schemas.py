@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field
 
-from fangyi.core.schemas import RowId
+from fangyi.core.schemas import Moment, RowId
 from fangyi.core.validators import NO_NUL_PATTERN
 
 EARLIEST = dt.date(2000, 1, 1)
@@ -110,8 +110,8 @@ class MissionIn(Schema):
     description: Text = ""
     region: RegionCode
     place_id: RowId | None = None
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Moment
+    ends_at: Moment
     slots: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
     skills_wanted: Codes = []
 
@@ -163,13 +163,13 @@ class AssignIn(Schema):
 
 
 class MomentIn(Schema):
-    at: dt.datetime | None = Field(default=None, description="when (default: now)")
+    at: Moment | None = Field(default=None, description="when (default: now)")
 
 
 class HoursLogIn(Schema):
     signup_id: RowId
-    check_in_at: dt.datetime
-    check_out_at: dt.datetime
+    check_in_at: Moment
+    check_out_at: Moment
     note: Annotated[str, Field(max_length=500, pattern=NO_NUL_PATTERN)] = ""
 
 
@@ -237,8 +237,8 @@ class CertificateCheckOut(Schema):
 
 class ShiftFilter(Schema):
     region: RegionCode | None = None
-    start: dt.datetime | None = Field(default=None, description="shifts ending after this")
-    end: dt.datetime | None = Field(default=None, description="shifts starting before this")
+    start: Moment | None = Field(default=None, description="shifts ending after this")
+    end: Moment | None = Field(default=None, description="shifts starting before this")
     counsellor_id: RowId | None = None
     limit: Limit = 100
     offset: Offset = 0
@@ -248,8 +248,8 @@ class ShiftIn(Schema):
     counsellor_id: RowId
     line: Annotated[str, Field(max_length=64, pattern=NO_NUL_PATTERN)]
     region: RegionCode
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Moment
+    ends_at: Moment
 
 
 class ShiftOut(Schema):
@@ -270,7 +270,7 @@ class ShiftPage(Schema):
 
 
 class SessionIn(Schema):
-    started_at: dt.datetime
+    started_at: Moment
     minutes: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
     caller_group: Code
     topic: Code
@@ -287,8 +287,8 @@ class SessionIn(Schema):
 
 class SessionFilter(Schema):
     region: RegionCode | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
+    start: Moment | None = None
+    end: Moment | None = None
     shift_id: RowId | None = None
     limit: Limit = 100
     offset: Offset = 0
