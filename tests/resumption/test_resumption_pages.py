@@ -608,6 +608,22 @@ def test_an_employer_applies_for_a_matching_policy_and_the_official_grants_it(
     assert application.status == "granted"
 
 
+def test_the_enterprise_withdraws_a_policy_application_still_waiting(official, employer, enterprise, policy):
+    application = policies.policy_apply(actor=employer, enterprise_id=enterprise.pk, policy_id=policy.pk)
+    url = f"/resumption/enterprises/{enterprise.pk}/policy-applications/{application.pk}/withdraw/"
+    assert url not in html(signed_in(official).get(f"/resumption/enterprises/{enterprise.pk}/"))
+    client = signed_in(employer)
+    assert url in html(client.get(f"/resumption/enterprises/{enterprise.pk}/"))
+    assert "The policy application is withdrawn." in html(client.post(url, follow=True))
+    application.refresh_from_db()
+    assert application.status == "withdrawn"
+    again = html(client.post(url, follow=True))
+    assert "This application is “Withdrawn” already." in again and url not in again
+    assert signed_in(official).post(url).status_code == 403
+    application.refresh_from_db()
+    assert application.status == "withdrawn"
+
+
 def test_policies_page_without_policies_says_so(official):
     page = html(signed_in(official).get("/resumption/policies/"))
     assert 'id="catalogue-empty"' in page and 'id="policy-applications-empty"' in page

@@ -23,6 +23,11 @@ urlpatterns = [
         views.liaison_end_view,
         name="liaison_end",
     ),
+    path(
+        "enterprises/<rowid:enterprise_id>/policy-applications/<rowid:application_id>/withdraw/",
+        views.policy_withdraw_view,
+        name="policy_withdraw",
+    ),
     path("liaison/", views.liaison_home_view, name="liaison"),
     path("my/", views.my_view, name="my"),
     path("applications/", views.application_list_view, name="applications"),

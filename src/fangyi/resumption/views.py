@@ -856,6 +856,24 @@ def liaison_end_view(request: HttpRequest, enterprise_id: int, assignment_id: in
     return redirect("resumption:enterprise", enterprise_id=enterprise_id)
 
 
+@login_required
+@require_POST
+@domain_error_pages
+def policy_withdraw_view(request: HttpRequest, enterprise_id: int, application_id: int) -> HttpResponse:
+    """The enterprise (its account or liaison) withdraws a policy application still waiting."""
+    actor = page_actor(request)
+    require_any(actor, LIAISE, ENTERPRISE)
+    try:
+        policies.policy_application_withdraw(actor=actor, application_id=application_id)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.render_message())
+    else:
+        messages.success(request, _("The policy application is withdrawn."))
+    return redirect("resumption:enterprise", enterprise_id=enterprise_id)
+
+
 # Homes of liaisons and employers -----------------------------------------------------------------
 
 
