@@ -254,6 +254,25 @@ def test_a_certificate_without_approved_hours_is_refused_with_nothing_written(co
     assert not Certificate.objects.exists()
 
 
+def test_a_coordinator_retires_a_volunteer_not_on_duty(coordinator, volunteer, assigned, resident):
+    user, record = volunteer
+    url = f"/volunteers/registry/{record.pk}/deactivate/"
+    client = signed_in(coordinator)
+    assert url in html(client.get("/volunteers/registry/"))
+    services.hours_check_in(actor=user, signup_id=assigned.pk)
+    refused = html(client.post(url, follow=True))
+    assert "This volunteer is on duty: they must check out first." in refused
+    record.refresh_from_db()
+    assert record.active
+    with clock.frozen_at(at(10, 12)):
+        services.hours_check_out(actor=user, record_id=record.hours.get().pk)
+    page = html(client.post(url, follow=True))
+    assert "The volunteer is retired: no new sign-ups or duties." in page and url not in page
+    record.refresh_from_db()
+    assert not record.active
+    assert signed_in(resident).post(url).status_code == 403
+
+
 # Missions ----------------------------------------------------------------------------------------
 
 

@@ -18,6 +18,11 @@ urlpatterns = [
     path(
         "registry/<rowid:volunteer_id>/certificate/", views.certificate_issue_view, name="certificate_issue"
     ),
+    path(
+        "registry/<rowid:volunteer_id>/deactivate/",
+        views.volunteer_deactivate_view,
+        name="volunteer_deactivate",
+    ),
     path("missions/", views.mission_list_view, name="missions"),
     path("missions/new/", views.mission_new_view, name="mission_new"),
     path("missions/<rowid:mission_id>/", views.mission_detail_view, name="mission"),

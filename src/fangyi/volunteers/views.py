@@ -356,6 +356,22 @@ def certificate_issue_view(request: HttpRequest, volunteer_id: int) -> HttpRespo
     return _next_or(request, "volunteers:registry")
 
 
+@login_required
+@require_POST
+@domain_error_pages
+def volunteer_deactivate_view(request: HttpRequest, volunteer_id: int) -> HttpResponse:
+    """A coordinator retires a volunteer (no new sign-ups or duties; their hours and certificates stay)."""
+    actor = page_actor(request)
+    require(actor, COORDINATE)
+
+    def act() -> str:
+        services.volunteer_deactivate(actor=actor, volunteer_id=volunteer_id)
+        return _("The volunteer is retired: no new sign-ups or duties.")
+
+    _act(request, act)
+    return _next_or(request, "volunteers:registry")
+
+
 # Missions ----------------------------------------------------------------------------------------
 
 
