@@ -1,0 +1,33 @@
+"""The full-text index of the job posts: an FTS5 table on SQLite, a GIN index on PostgreSQL."""
+
+from django.db import migrations
+
+SQLITE = (
+    "CREATE VIRTUAL TABLE employment_jobpost_fts USING fts5(search_text)",
+    "DROP TABLE employment_jobpost_fts",
+)
+POSTGRESQL = (
+    "CREATE INDEX employment_jobpost_search ON employment_jobpost "
+    "USING GIN (to_tsvector('simple', search_text))",
+    "DROP INDEX employment_jobpost_search",
+)
+
+
+def _run(schema_editor, forward: bool) -> None:
+    statements = {"sqlite": SQLITE, "postgresql": POSTGRESQL}.get(schema_editor.connection.vendor)
+    if statements:
+        schema_editor.execute(statements[0] if forward else statements[1])
+
+
+def create(apps, schema_editor):
+    _run(schema_editor, forward=True)
+
+
+def drop(apps, schema_editor):
+    _run(schema_editor, forward=False)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("employment", "0002_occupations")]
+
+    operations = [migrations.RunPython(create, drop)]
