@@ -15,7 +15,7 @@ def test_the_search_page_is_public_and_explains_the_ranking(client, make_post):
     page = response.content.decode()
     assert "招聘叉车司机" in page and "仓库叉车工" not in page
     assert "Point-to-point transport" in page and "两班倒" in page and "长沙市芙蓉区" in page
-    assert "4,000–6,000 yuan a month" in page and "why this rank" in page and "recency: 1.0" in page
+    assert "4,000–6,000 yuan a month" in page and "why this rank" in page and "Recency: 1.0" in page
     assert "1 job found" in page
 
 

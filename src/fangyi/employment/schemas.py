@@ -55,6 +55,7 @@ class JobOut(Schema):
 
 class WhyOut(Schema):
     component: str = Field(description="text, occupation, distance, salary or recency")
+    label: str = Field(description="the component's name in the request's language")
     value: float
     weight: float
     points: float = Field(description="value × weight; the score is their sum")

@@ -8,8 +8,9 @@ syntax: every character that is not a letter or digit is a separator, and the en
 words are dropped.
 
 SQLite keeps the words in an FTS5 table (`employment_jobpost_fts`, rowid = the post's id) that
-the services write with the post; PostgreSQL matches `to_tsvector('simple', search_text)`
-(GIN-indexed) with `phraseto_tsquery('simple', ...)`. Both are created by migration 0003.
+the services write with the post; PostgreSQL matches the stored column `search_vector`
+(`to_tsvector('simple', search_text)`, GIN-indexed) with `phraseto_tsquery('simple', ...)`. Both
+are created by migration 0003.
 """
 
 import datetime as dt
@@ -39,6 +40,13 @@ OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 SEPARATORS = re.compile(r"[\W_]+")
 # How much each component counts; each component is between 0 and 1, and so is the score.
 WEIGHTS = {"text": 0.40, "occupation": 0.20, "distance": 0.20, "salary": 0.10, "recency": 0.10}
+LABELS = {
+    "text": _("Words"),
+    "occupation": _("Occupation"),
+    "distance": _("Distance"),
+    "salary": _("Pay"),
+    "recency": _("Recency"),
+}
 # Distance from where the seeker is: same county, same prefecture, same province.
 DISTANCE = ((6, 1.0), (4, 0.6), (2, 0.3))
 # Recency by age of the post in days.
@@ -121,7 +129,7 @@ def _text_match(rows: QuerySet[JobPost], phrase: str) -> tuple[QuerySet[JobPost]
             params=[quoted],
         )
         return rows, RawSQL(f"-bm25({FTS_TABLE})", [], output_field=FloatField())
-    vector = "to_tsvector('simple', employment_jobpost.search_text)"
+    vector = "employment_jobpost.search_vector"
     rows = rows.extra(where=[f"{vector} @@ phraseto_tsquery('simple', %s)"], params=[phrase])
     return rows, RawSQL(
         f"ts_rank({vector}, phraseto_tsquery('simple', %s))", [phrase], output_field=FloatField()
@@ -214,6 +222,7 @@ def why(post: JobPost) -> list[dict[str, Any]]:
     return [
         {
             "component": name,
+            "label": str(LABELS[name]),
             "value": round(float(getattr(post, f"{name}_score")), 3),
             "weight": weight,
             "points": round(weight * float(getattr(post, f"{name}_score")), 3),
