@@ -159,9 +159,7 @@ def make_employers(count: int, rng: random.Random) -> list[Employer]:
     return Employer.objects.bulk_create(employers)
 
 
-def jobs_seed(
-    *, seed: int, posts: int = 3000, progress: ProgressCallback | None = None
-) -> JobsResult:
+def jobs_seed(*, seed: int, posts: int = 3000, progress: ProgressCallback | None = None) -> JobsResult:
     """Write the scenario once (see the module docstring); a second call adds nothing."""
     result = JobsResult()
     if Employer.objects.exists():
