@@ -13,7 +13,7 @@ OccupationCode = Annotated[str, Field(max_length=10, pattern=NO_NUL_PATTERN)]
 Yuan = Annotated[int, Field(ge=0, le=2_147_483_647)]
 
 
-class JobFilter(Schema):
+class JobPostFilter(Schema):
     q: Annotated[str, Field(max_length=1000, pattern=NO_NUL_PATTERN)] = Field(
         default="", description="words to find, as a phrase (at most 50 characters)"
     )
@@ -33,7 +33,7 @@ class OccupationOut(Schema):
     keywords: list[str]
 
 
-class JobOut(Schema):
+class JobPostOut(Schema):
     id: int
     title: str
     employer_id: int
@@ -61,17 +61,17 @@ class WhyOut(Schema):
     points: float = Field(description="value × weight; the score is their sum")
 
 
-class JobHitOut(JobOut):
+class JobPostHitOut(JobPostOut):
     score: float
     why: list[WhyOut]
 
 
-class JobPage(Schema):
+class JobPostPage(Schema):
     count: int
-    items: list[JobHitOut]
+    items: list[JobPostHitOut]
 
 
-class JobIn(Schema):
+class JobPostIn(Schema):
     employer_id: RowId
     title: Annotated[str, Field(max_length=200, pattern=NO_NUL_PATTERN)]
     occupation: OccupationCode
