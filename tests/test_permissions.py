@@ -33,6 +33,8 @@ from fangyi.command.models import Directive, Target
 from fangyi.core import clock
 from fangyi.core.models import AuditEvent, Job
 from fangyi.core.validators import credit_code_check_char
+from fangyi.employment import models as employment_models
+from fangyi.employment import services as employment
 from fangyi.healthpass import models as healthpass_models
 from fangyi.healthpass import services as healthpass
 from fangyi.hospitals import models as hospital_models
@@ -137,6 +139,9 @@ class World:
     # Per scope: a volunteer with missions, sign-ups, hours, a certificate and hotline shifts (see
     # volunteers_objects).
     volunteers: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Per scope: an employer (the employer principal is an account of the "in" one) with an open
+    # job post (see employment_objects).
+    employment: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def region(self, scope: str) -> str:
         return IN if scope == "in" else OUT
@@ -659,6 +664,31 @@ def volunteer_names(world: World, scope: str) -> dict[str, Any]:
 def new_volunteer(world: World, scope: str) -> dict[str, Any]:
     region = world.region(scope)
     return {**person_payload(world, scope), "region": TOWNSHIP[region], "organisation": "新志愿者队"}
+
+
+# Employment: public search; posting for an employer by its accounts or the county's officials ----
+
+POSTING = ("employment.post", "resumption.manage")
+
+
+def job_payload(world: World, scope: str) -> dict[str, Any]:
+    return {
+        "json": {
+            "employer_id": world.employment[scope]["employer"].pk,
+            "title": "招聘维修电工",
+            "occupation": "6-31-01-03",
+            "salary_min": 4000,
+            "salary_max": 6000,
+            "headcount": 2,
+            "closing_date": (clock.today() + dt.timedelta(days=30)).isoformat(),
+        }
+    }
+
+
+def employment_rule(ok: int, request: Callable[[World, str], tuple[str, dict[str, Any]]], scope: str) -> Rule:
+    """A write on an employer's posts: its accounts (employment.post) or resumption.manage over its
+    county; another employer's, or one outside the jurisdiction, is not found."""
+    return Rule(ok, request, need=POSTING, any_of=True, scope=scope, see=POSTING)
 
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -1941,6 +1971,20 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/volunteers/stats"): volunteer_rule(
         200, "/volunteers/stats?region={region}", VOLUNTEERS_VIEW, see="volunteers.view"
     ),
+    # Anyone searches the open posts and reads one, signed in or not.
+    ("GET", "/employment/jobs"): Rule(
+        200, lambda w, s: (f"/employment/jobs?q=电工&region={w.region(s)}", {}), need=PUBLIC
+    ),
+    ("GET", "/employment/jobs/{job_id}"): Rule(
+        200, lambda w, s: (f"/employment/jobs/{w.employment[s]['post'].pk}", {}), need=PUBLIC
+    ),
+    ("GET", "/employment/occupations"): Rule(200, lambda w, s: ("/employment/occupations", {}), need=PUBLIC),
+    ("POST", "/employment/jobs"): employment_rule(
+        201, lambda w, s: ("/employment/jobs", job_payload(w, s)), "create"
+    ),
+    ("POST", "/employment/jobs/{job_id}/close"): employment_rule(
+        200, lambda w, s: (f"/employment/jobs/{w.employment[s]['post'].pk}/close", {}), "object"
+    ),
 }
 
 
@@ -2087,6 +2131,7 @@ def test_the_role_table_gives_sensitive_capabilities_to_officials_only():
     assert holders("resumption.manage") == holders("resumption.policies") == officials
     assert holders("resumption.liaise") == {"enterprise_liaison"}
     assert holders("resumption.enterprise") == {"employer"}
+    assert holders("employment.post") == {"employer"}
     assert holders("volunteers.coordinate") == {"township_official", "volunteer_coordinator"}
     assert holders("volunteers.serve") == {"resident"}
     assert holders("screening.run") == {"provincial_command", "prefecture_official", "county_official"}
@@ -2717,7 +2762,7 @@ def matrix_objects(django_db_setup, django_db_blocker, module_id_number) -> dict
 def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
     person, place, job, cases, labs_found, health, screened, observed = {}, {}, {}, {}, {}, {}, {}, {}
     tested, treated, stocked, commanded = {}, {}, {}, {}
-    resuming, volunteering = {}, {}
+    resuming, volunteering, employing = {}, {}, {}
     target = referral_hospital()
     province = province_warehouse()
     for scope, region in (("in", IN), ("out", OUT)):
@@ -2743,6 +2788,7 @@ def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
         commanded[scope] = command_objects(region)
         resuming[scope] = resumption_objects(region, new_id_number)
         volunteering[scope] = volunteers_objects(region, new_id_number)
+        employing[scope] = employment_objects(region)
     supplies.donation_record(
         actor=_user_with_role("matrix-supply-fixture", Role.SUPPLY_OFFICER, "43"),
         direction="in",
@@ -2772,6 +2818,7 @@ def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
         "command": commanded,
         "resumption": resuming,
         "volunteers": volunteering,
+        "employment": employing,
     }
 
 
@@ -2807,6 +2854,8 @@ def link_resumption_and_volunteers(user: User, principal: str, objects: dict[str
             enterprise.accounts.add(user)
     if principal == Role.RESIDENT:
         Person.objects.filter(pk=objects["volunteers"]["in"]["volunteer"].person_id).update(user=user)
+    if principal == Role.EMPLOYER:
+        objects["employment"]["in"]["employer"].accounts.add(user)
 
 
 def counted(rows: Any) -> tuple[str, Sequence[Any]]:
@@ -2888,6 +2937,8 @@ def snapshot_queries() -> tuple[tuple[str, Sequence[Any]], ...]:
         listed(command_models.Sitrep.objects.order_by("pk").values_list("region_id", "date", "generated_at")),
         *resumption_state(),
         *volunteers_state(),
+        counted(employment_models.Employer.objects),
+        listed(employment_models.JobPost.objects.order_by("pk").values_list("status", flat=True)),
     )
 
 
@@ -2913,6 +2964,23 @@ def resumption_state() -> tuple[tuple[str, Sequence[Any]], ...]:
         listed(resumption_models.Policy.objects.order_by("pk").values_list("summary", flat=True)),
         listed(resumption_models.PolicyApplication.objects.order_by("pk").values_list("status", flat=True)),
     )
+
+
+def employment_objects(region: str) -> dict[str, Any]:
+    """An employer of the county with an open post of a 电工."""
+    official = _user_with_role(f"matrix-employment-{region}", Role.COUNTY_OFFICIAL, region)
+    employer = employment.employer_register(actor=official, name=f"{PLACE[region][:3]}电器厂", region=region)
+    post = employment.job_post_create(
+        actor=official,
+        employer_id=employer.pk,
+        title="招聘电工",
+        occupation="6-31-01-03",
+        salary_min=4000,
+        salary_max=6000,
+        headcount=1,
+        closing_date=clock.today() + dt.timedelta(days=30),
+    )
+    return {"employer": employer, "post": post}
 
 
 def volunteers_state() -> tuple[tuple[str, Sequence[Any]], ...]:

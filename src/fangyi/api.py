@@ -12,6 +12,7 @@ from fangyi.accounts.auth import API_AUTH
 from fangyi.command.api import router as command_router
 from fangyi.core.api import router as jobs_router
 from fangyi.core.errors import DomainError
+from fangyi.employment.api import router as employment_router
 from fangyi.healthpass.api import router as healthpass_router
 from fangyi.hospitals.api import router as hospitals_router
 from fangyi.labs.api import router as labs_router
@@ -54,6 +55,7 @@ api.add_router("/quarantine", quarantine_router)
 api.add_router("/supplies", supplies_router)
 api.add_router("/resumption", resumption_router)
 api.add_router("/volunteers", volunteers_router)
+api.add_router("/employment", employment_router)
 api.add_router("/command", command_router)
 
 

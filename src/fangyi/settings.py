@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "fangyi.supplies",
     "fangyi.resumption",
     "fangyi.volunteers",
+    "fangyi.employment",
     "fangyi.command",
     "fangyi.demo",
     "fangyi.web",

@@ -339,3 +339,7 @@ def test_recovery_links_follow_the_role(client, make_user, role, region, shown, 
     page = client.get("/").content.decode()
     assert all(f'href="{link}"' in page for link in shown)
     assert not any(f'href="{link}"' in page for link in hidden)
+
+
+def test_every_page_links_the_public_job_search(client):
+    assert 'href="/employment/"' in client.get("/login/").content.decode()

@@ -121,8 +121,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.SUPPLY_OFFICER: frozenset({"places.view", "supplies.view", "supplies.manage", "supplies.donations"}),
     # A liaison acts only for the enterprises and parks they are stationed at (see resumption).
     Role.ENTERPRISE_LIAISON: frozenset({"places.view", "healthpass.scan", "resumption.liaise"}),
-    # An employer acts for the enterprises its login belongs to.
-    Role.EMPLOYER: frozenset({"resumption.enterprise"}),
+    # An employer acts for the enterprises its login belongs to and posts their jobs.
+    Role.EMPLOYER: frozenset({"resumption.enterprise", "employment.post"}),
     Role.MERCHANT: frozenset(),
     # A coordinator registers volunteers, verifies counsellors, runs missions and hotline rotas and
     # approves hours.

@@ -1,0 +1,211 @@
+"""Employers and their job posts. Posting needs `employment.post` (an account of the employer) or
+`resumption.manage` over the employer's region (the county's officials post for it)."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from fangyi.core import clock
+from fangyi.core.access import Actor, covers, require_any
+from fangyi.core.errors import DomainError
+from fangyi.core.services import audit_record
+from fangyi.core.validators import credit_code_check
+from fangyi.employment.choices import PostStatus
+from fangyi.employment.errors import (
+    conflict,
+    employer_not_found,
+    invalid,
+    job_not_found,
+    required,
+    text_too_long,
+)
+from fangyi.employment.models import Employer, JobPost, Occupation
+from fangyi.employment.search import document, index_posts
+from fangyi.regions.models import Region
+from fangyi.resumption.models import Enterprise
+
+POST = "employment.post"
+MANAGE = "resumption.manage"
+# Posts and employers are placed at a county or below (a region path of 6 digits or more).
+COUNTY_LENGTH = 6
+MAX_SALARY = 1_000_000
+MAX_HEADCOUNT = 100_000
+LIMITS = {"title": 64, "requirements": 2000, "shifts": 128, "name": 128}
+
+
+def _acts_for(actor: Actor | None, employer: Employer) -> bool:
+    """Whether the actor may post for the employer: one of its accounts, or an official over it."""
+    if covers(actor, MANAGE, employer.region_id):
+        return True
+    if actor is None or not actor.prefixes_for(POST) or not getattr(actor, "pk", None):
+        return False
+    return employer.accounts.filter(pk=actor.pk).exists()
+
+
+def _place(code: str, prefix: str) -> Region:
+    region = Region.objects.filter(code=code).first() if code else None
+    if region is None or len(region.code) < COUNTY_LENGTH:
+        raise invalid(
+            f"{prefix}.invalid_region", _("Name a county, township or village by its region code."), "region"
+        )
+    return region
+
+
+def _text(value: str, prefix: str, field: str, *, needed: bool = False) -> str:
+    """A stripped text field: `<prefix>.<field>_required` when empty and needed,
+    `<prefix>.<field>_too_long` over its limit."""
+    value = value.strip()
+    if needed and not value:
+        raise required(f"{prefix}.{field}_required", field)
+    if len(value) > LIMITS[field]:
+        raise text_too_long(f"{prefix}.{field}_too_long", field, LIMITS[field])
+    return value
+
+
+def region_names(code: str) -> list[str]:
+    """The names of a region and the levels above it from the prefecture down (长沙市, 芙蓉区...)."""
+    paths = [code[:length] for length in (4, 6, 9, 12) if len(code) >= length]
+    names = dict(Region.objects.filter(code__in=paths).values_list("code", "name"))
+    return [names[path] for path in paths if path in names]
+
+
+def post_document(post: JobPost) -> str:
+    return document(
+        post.title,
+        post.occupation.name,
+        post.requirements,
+        post.employer.name,
+        *region_names(post.region_id),
+    )
+
+
+def employer_register(
+    *,
+    actor: Actor,
+    name: str = "",
+    region: str = "",
+    credit_code: str = "",
+    enterprise_id: int | None = None,
+) -> Employer:
+    """Register an employer. An official registers one in their jurisdiction; an employer account
+    registers its own business and becomes one of its accounts. Naming a resumption enterprise
+    (one the actor acts for) takes its name, credit code and region."""
+    require_any(actor, POST, MANAGE)
+    enterprise = None
+    if enterprise_id is not None:
+        enterprise = Enterprise.objects.filter(pk=enterprise_id).first()
+        own = enterprise is not None and enterprise.accounts.filter(pk=actor.pk).exists()
+        if enterprise is None or not (own or covers(actor, MANAGE, enterprise.region_id)):
+            raise invalid("employer.unknown_enterprise", _("No such enterprise."), "enterprise_id")
+        name = name or enterprise.name
+        region = region or enterprise.region_id
+        credit_code = credit_code or enterprise.credit_code
+    name = _text(name, "employer", "name", needed=True)
+    place = _place(region, "employer")
+    if not actor.prefixes_for(POST) and not covers(actor, MANAGE, place.code):
+        raise invalid(
+            "employer.outside_jurisdiction", _("This region is outside your jurisdiction."), "region"
+        )
+    if credit_code:
+        try:
+            credit_code = credit_code_check(credit_code)
+        except DomainError as exc:
+            raise invalid("employer.invalid_credit_code", exc.message, "credit_code") from None
+        if Employer.objects.filter(credit_code=credit_code).exists():
+            raise conflict("employer.duplicate", _("This employer is already registered."), "credit_code")
+    if enterprise is not None and Employer.objects.filter(enterprise=enterprise).exists():
+        raise conflict("employer.duplicate", _("This employer is already registered."), "enterprise_id")
+    employer = Employer(name=name, region=place, credit_code=credit_code, enterprise=enterprise)
+    try:
+        with transaction.atomic():
+            employer.save(force_insert=True)
+            if actor.prefixes_for(POST) and getattr(actor, "pk", None):
+                employer.accounts.add(actor.pk)
+            audit_record(actor=actor, action="employer.register", obj=employer, region_path=place.code)
+    except IntegrityError:
+        raise conflict(
+            "employer.duplicate", _("This employer is already registered."), "credit_code"
+        ) from None
+    return employer
+
+
+def job_post_create(
+    *,
+    actor: Actor,
+    employer_id: int,
+    title: str,
+    occupation: str,
+    salary_min: int,
+    salary_max: int,
+    headcount: int,
+    closing_date: dt.date,
+    region: str = "",
+    requirements: str = "",
+    shifts: str = "",
+    transport_offered: bool = False,
+) -> JobPost:
+    """Post a job for an employer the actor acts for."""
+    require_any(actor, POST, MANAGE)
+    employer = Employer.objects.filter(pk=employer_id).first()
+    if employer is None or not _acts_for(actor, employer):
+        raise employer_not_found()
+    title = _text(title, "job", "title", needed=True)
+    requirements = _text(requirements, "job", "requirements")
+    shifts = _text(shifts, "job", "shifts")
+    found = Occupation.objects.filter(code=occupation).first()
+    if found is None:
+        raise invalid(
+            "job.unknown_occupation", _("Choose an occupation of the classification."), "occupation"
+        )
+    place = _place(region or employer.region_id, "job")
+    if not 0 <= salary_min <= salary_max <= MAX_SALARY:
+        raise invalid(
+            "job.invalid_salary",
+            _("The monthly pay goes from a minimum up to a maximum of at most %(limit)s yuan."),
+            "salary_max",
+            limit=MAX_SALARY,
+        )
+    if not 1 <= headcount <= MAX_HEADCOUNT:
+        raise invalid(
+            "job.invalid_headcount", _("Ask for 1 to %(limit)s people."), "headcount", limit=MAX_HEADCOUNT
+        )
+    if closing_date < clock.today():
+        raise invalid("job.closing_date_past", _("The closing date has passed."), "closing_date")
+    post = JobPost(
+        employer=employer,
+        title=title,
+        occupation=found,
+        region=place,
+        salary_min=salary_min,
+        salary_max=salary_max,
+        headcount=headcount,
+        requirements=requirements,
+        shifts=shifts,
+        transport_offered=transport_offered,
+        closing_date=closing_date,
+        posted_at=clock.now(),
+    )
+    post.search_text = post_document(post)
+    with transaction.atomic():
+        post.save(force_insert=True)
+        index_posts([post])
+        audit_record(
+            actor=actor, action="job.post", obj=post, region_path=place.code, data={"employer": employer.pk}
+        )
+    return post
+
+
+def job_post_close(*, actor: Actor, job_id: int) -> JobPost:
+    """Close a post: it leaves the search (a closed post cannot be opened again)."""
+    require_any(actor, POST, MANAGE)
+    with transaction.atomic():
+        post = JobPost.objects.select_for_update().select_related("employer").filter(pk=job_id).first()
+        if post is None or not _acts_for(actor, post.employer):
+            raise job_not_found()
+        if post.status == PostStatus.CLOSED:
+            raise conflict("job.closed", _("This job post is already closed."), "job_id")
+        post.status = PostStatus.CLOSED
+        post.save(update_fields=["status"])
+        audit_record(actor=actor, action="job.close", obj=post, region_path=post.region_id)
+    return post
