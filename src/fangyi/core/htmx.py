@@ -109,3 +109,14 @@ def form_write(
         return form_refusal(form, exc, by_code, forbidden_on_form=forbidden_on_form)
     messages.success(request, done)
     return None
+
+
+def button_write(request: HttpRequest, act: Callable[[], str]) -> None:
+    """A button's write (no form to keep): its message, or the refusal as an error message.
+    Not-found and not-allowed refusals go through as error pages."""
+    try:
+        messages.success(request, act())
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.render_message())

@@ -27,6 +27,7 @@ from fangyi.core.access import Actor, covers, require, require_any
 from fangyi.core.errors import DomainError
 from fangyi.core.htmx import (
     add_domain_error,
+    button_write,
     domain_error_pages,
     form_write,
     page_actor,
@@ -863,14 +864,12 @@ def policy_withdraw_view(request: HttpRequest, enterprise_id: int, application_i
     """The enterprise (its account or liaison) withdraws a policy application still waiting."""
     actor = page_actor(request)
     require_any(actor, LIAISE, ENTERPRISE)
-    try:
+
+    def withdraw() -> str:
         policies.policy_application_withdraw(actor=actor, application_id=application_id)
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        messages.error(request, exc.render_message())
-    else:
-        messages.success(request, _("The policy application is withdrawn."))
+        return _("The policy application is withdrawn.")
+
+    button_write(request, withdraw)
     return redirect("resumption:enterprise", enterprise_id=enterprise_id)
 
 

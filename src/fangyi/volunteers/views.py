@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +25,7 @@ from fangyi.core.access import Actor, covers, require, require_any
 from fangyi.core.errors import DomainError
 from fangyi.core.htmx import (
     add_domain_error,
+    button_write,
     domain_error_pages,
     form_write,
     page_actor,
@@ -61,17 +61,6 @@ CHECK_IN_GRACE = dt.timedelta(hours=1)
 
 
 # Shared ------------------------------------------------------------------------------------------
-
-
-def _act(request: HttpRequest, act: Callable[[], str]) -> None:
-    """A button's write (no form to keep): its message, or the refusal as an error message.
-    Not-found and not-allowed refusals are error pages."""
-    try:
-        messages.success(request, act())
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        messages.error(request, exc.render_message())
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int) -> HttpResponse:
@@ -336,7 +325,7 @@ def qualification_verify_view(request: HttpRequest, volunteer_id: int, approve: 
         services.qualification_verify(actor=actor, volunteer_id=volunteer_id, approve=approve)
         return _("The qualification is verified.") if approve else _("The qualification is refused.")
 
-    _act(request, act)
+    button_write(request, act)
     return _next_or(request, "volunteers:registry")
 
 
@@ -352,7 +341,7 @@ def certificate_issue_view(request: HttpRequest, volunteer_id: int) -> HttpRespo
         certificate = services.certificate_issue(actor=actor, volunteer_id=volunteer_id)
         return _("Certificate %(serial)s is issued.") % {"serial": certificate.serial}
 
-    _act(request, act)
+    button_write(request, act)
     return _next_or(request, "volunteers:registry")
 
 
@@ -368,7 +357,7 @@ def volunteer_deactivate_view(request: HttpRequest, volunteer_id: int) -> HttpRe
         services.volunteer_deactivate(actor=actor, volunteer_id=volunteer_id)
         return _("The volunteer is retired: no new sign-ups or duties.")
 
-    _act(request, act)
+    button_write(request, act)
     return _next_or(request, "volunteers:registry")
 
 
@@ -565,7 +554,7 @@ def mission_action_view(request: HttpRequest, mission_id: int, action: str) -> H
         write(actor=actor, mission_id=mission_id)
         return str(done)
 
-    _act(request, act)
+    button_write(request, act)
     return redirect("volunteers:mission", mission_id=mission_id)
 
 
@@ -581,7 +570,7 @@ def signup_decide_view(request: HttpRequest, signup_id: int, assign: bool) -> Ht
         services.signup_decide(actor=actor, signup_id=signup_id, assign=assign)
         return _("The volunteer is assigned.") if assign else _("The sign-up is declined.")
 
-    _act(request, act)
+    button_write(request, act)
     return _next_or(request, "volunteers:dashboard")
 
 
@@ -599,7 +588,7 @@ def hours_decide_view(request: HttpRequest, record_id: int, approve: bool) -> Ht
         )
         return _("The hours are approved.") if approve else _("The hours are rejected.")
 
-    _act(request, act)
+    button_write(request, act)
     return _next_or(request, "volunteers:dashboard")
 
 
@@ -726,7 +715,7 @@ def me_qualification_view(request: HttpRequest) -> HttpResponse:
 def _serve(request: HttpRequest, act: Callable[[Actor], str]) -> HttpResponse:
     actor = page_actor(request)
     require(actor, SERVE)
-    _act(request, lambda: act(actor))
+    button_write(request, lambda: act(actor))
     return redirect("volunteers:me")
 
 
@@ -944,7 +933,7 @@ def shift_cancel_view(request: HttpRequest, shift_id: int) -> HttpResponse:
         services.shift_cancel(actor=actor, shift_id=shift_id)
         return _("The shift is cancelled.")
 
-    _act(request, act)
+    button_write(request, act)
     return redirect("volunteers:hotline")
 
 
