@@ -232,6 +232,13 @@ def test_state_conflicts(ticket, official, employer):
     assert _kinds(ticket) == ["opened", "waiting", "resolved"]
 
 
+def test_a_refusal_names_the_state_in_the_language_it_is_read_in(ticket, employer):
+    with translation.override("zh-hans"):
+        error = _refused("ticket.not_waiting", tickets.ticket_resume, actor=employer, ticket_id=ticket.pk)
+    with translation.override("en"):
+        assert error.render_message() == "Not possible while the ticket is “Open”."
+
+
 def test_escalation_moves_the_ticket_to_the_next_handler(ticket, official, prefecture, province):
     tickets.ticket_escalate(actor=official, ticket_id=ticket.pk, note="涉及跨县劳务")
     ticket.refresh_from_db()

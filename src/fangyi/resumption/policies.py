@@ -467,7 +467,7 @@ def _undecided(application: PolicyApplication) -> None:
             "policy_application.decided",
             _("This application is “%(state)s” already."),
             "application_id",
-            state=application.get_status_display(),
+            state=PolicyApplicationStatus(application.status).label,
         )
 
 

@@ -58,7 +58,7 @@ def _not_handler(ticket: ProblemTicket) -> ResumptionError:
         _("This ticket is handled at the %(level)s level."),
         field="ticket_id",
         status=403,
-        level=ticket.get_level_display(),
+        level=TicketLevel(ticket.level).label,
     )
 
 
@@ -182,7 +182,7 @@ def _require_status(ticket: ProblemTicket, allowed: tuple[str, ...], code: str) 
             code,
             _("Not possible while the ticket is “%(state)s”."),
             "ticket_id",
-            state=ticket.get_status_display(),
+            state=TicketStatus(ticket.status).label,
         )
 
 
