@@ -24,6 +24,7 @@ from fangyi.screening.api import router as screening_router
 from fangyi.supplies.api import router as supplies_router
 from fangyi.surveillance.api import router as surveillance_router
 from fangyi.volunteers.api import router as volunteers_router
+from fangyi.vouchers.api import router as vouchers_router
 
 api = NinjaAPI(
     title="Fangyi API",
@@ -55,6 +56,7 @@ api.add_router("/quarantine", quarantine_router)
 api.add_router("/supplies", supplies_router)
 api.add_router("/resumption", resumption_router)
 api.add_router("/volunteers", volunteers_router)
+api.add_router("/vouchers", vouchers_router)
 api.add_router("/employment", employment_router)
 api.add_router("/command", command_router)
 

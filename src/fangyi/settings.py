@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "fangyi.supplies",
     "fangyi.resumption",
     "fangyi.volunteers",
+    "fangyi.vouchers",
     "fangyi.employment",
     "fangyi.command",
     "fangyi.demo",
@@ -238,3 +239,13 @@ FANGYI_TICKET_SLA_DAYS = {
     )
 }
 FANGYI_TICKET_AT_RISK_SHARE = float(os.environ.get("FANGYI_TICKET_AT_RISK_SHARE", "0.75"))
+
+# Consumption vouchers: days a redemption is held (refundable) before it is settled to the merchant,
+# and the fraud rules' thresholds: redemptions by one holder within the velocity window, orders by
+# one holder at one merchant within the split-order window, and redemptions by one holder at one
+# merchant in a programme before the pair is flagged.
+FANGYI_VOUCHER_HOLD_DAYS = env_int("FANGYI_VOUCHER_HOLD_DAYS", 3)
+FANGYI_VOUCHER_VELOCITY_COUNT = env_int("FANGYI_VOUCHER_VELOCITY_COUNT", 5)
+FANGYI_VOUCHER_VELOCITY_MINUTES = env_int("FANGYI_VOUCHER_VELOCITY_MINUTES", 60)
+FANGYI_VOUCHER_SPLIT_MINUTES = env_int("FANGYI_VOUCHER_SPLIT_MINUTES", 30)
+FANGYI_VOUCHER_PAIR_REPEAT = env_int("FANGYI_VOUCHER_PAIR_REPEAT", 4)

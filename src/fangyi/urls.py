@@ -19,6 +19,7 @@ urlpatterns = [
     path("supplies/", include("fangyi.supplies.urls")),
     path("resumption/", include("fangyi.resumption.urls")),
     path("volunteers/", include("fangyi.volunteers.urls")),
+    path("vouchers/", include("fangyi.vouchers.urls")),
     path("employment/", include("fangyi.employment.urls")),
     path("command/", include("fangyi.command.urls")),
     path("healthpass/gate/", include("fangyi.healthpass.gate_urls")),

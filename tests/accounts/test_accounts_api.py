@@ -229,6 +229,8 @@ def test_me_shows_roles_and_capabilities(api_client, official):
         "supplies.request": ["430102"],
         "supplies.view": ["430102"],
         "volunteers.view": ["430102"],
+        "vouchers.manage": ["430102"],
+        "vouchers.view": ["430102"],
     }
 
 

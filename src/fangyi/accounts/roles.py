@@ -21,6 +21,7 @@ OFFICIAL = {
     "supplies.view",
     "resumption.view",
     "volunteers.view",
+    "vouchers.view",
     "command.view",
 }
 # Officials who work colour overrides and appeals, follow up fever referrals, run screenings and
@@ -36,8 +37,15 @@ MANAGING = {
 }
 # Officials who set up labs, designated hospitals and bed capacity, and the expert groups; who
 # register enterprises, station liaisons, approve resumption, work problem tickets at their level,
-# keep the support-policy catalogue of their region and decide applications to it.
-SETTING_UP = {"labs.manage", "hospitals.manage", "resumption.manage", "resumption.policies"}
+# keep the support-policy catalogue of their region and decide applications to it; who run voucher
+# programmes, review merchants and the fraud queue, and settle with merchants.
+SETTING_UP = {
+    "labs.manage",
+    "hospitals.manage",
+    "resumption.manage",
+    "resumption.policies",
+    "vouchers.manage",
+}
 # Every command level issues directives to the levels below it, acts on those it receives, and
 # asks for supplies for its area.
 COMMANDING = {"command.issue", "command.respond", "supplies.request"}
@@ -123,12 +131,23 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ENTERPRISE_LIAISON: frozenset({"places.view", "healthpass.scan", "resumption.liaise"}),
     # An employer acts for the enterprises its login belongs to and posts their jobs.
     Role.EMPLOYER: frozenset({"resumption.enterprise", "employment.post"}),
-    Role.MERCHANT: frozenset(),
+    # A merchant's login registers its shop for vouchers, redeems and refunds them against its orders
+    # and reads its settlements.
+    Role.MERCHANT: frozenset({"vouchers.merchant"}),
     # A coordinator registers volunteers, verifies counsellors, runs missions and hotline rotas and
     # approves hours.
     Role.VOLUNTEER_COORDINATOR: frozenset({"places.view", "volunteers.view", "volunteers.coordinate"}),
     # A resident holds their own health code, checks in their own temperature while observed and may
-    # serve as a volunteer (the login must be linked to a resident).
-    Role.RESIDENT: frozenset({"healthpass.own_code", "quarantine.own_checkin", "volunteers.serve"}),
+    # serve as a volunteer, claim consumption vouchers and look for work (the login must be linked to
+    # a resident).
+    Role.RESIDENT: frozenset(
+        {
+            "healthpass.own_code",
+            "quarantine.own_checkin",
+            "volunteers.serve",
+            "vouchers.claim",
+            "employment.seek",
+        }
+    ),
 }
 ALL_CAPABILITIES = frozenset().union(*CAPABILITIES.values())

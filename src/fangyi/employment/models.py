@@ -4,7 +4,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
-from fangyi.employment.choices import PostStatus
+from fangyi.employment.choices import PostStatus, Stage
+from fangyi.people.models import Person
 from fangyi.regions.models import Region
 from fangyi.resumption.models import Enterprise
 
@@ -98,3 +99,92 @@ class JobPost(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Seeker(models.Model):
+    """A resident looking for work. Employers see them with their health code reduced to whether
+    they can travel; the name is masked until they apply."""
+
+    person = models.OneToOneField(
+        Person, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="+"
+    )
+    occupation = models.ForeignKey(
+        Occupation,
+        verbose_name=_("wanted occupation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Space-separated skills (叉车 焊工 电工证...), segmented into `search_text` for matching.
+    skills = models.CharField(_("skills"), max_length=256, blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("where they look for work"), on_delete=models.PROTECT, related_name="+"
+    )
+    expected_salary = models.PositiveIntegerField(_("expected monthly pay (yuan)"), default=0)
+    available_from = models.DateField(_("available from"))
+    # Whether employers may find them and recommend their posts to them.
+    visible = models.BooleanField(_("visible to employers"), default=True)
+    search_text = models.TextField(_("search text"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("job seeker")
+        verbose_name_plural = _("job seekers")
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["visible", "region"]), models.Index(fields=["visible", "occupation"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} · {self.occupation_id or ''}"
+
+
+class Application(models.Model):
+    post = models.ForeignKey(
+        JobPost, verbose_name=_("job post"), on_delete=models.PROTECT, related_name="applications"
+    )
+    seeker = models.ForeignKey(
+        Seeker, verbose_name=_("job seeker"), on_delete=models.PROTECT, related_name="applications"
+    )
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.APPLIED)
+    note = models.CharField(_("note"), max_length=256, blank=True)
+    applied_at = models.DateTimeField(_("applied"), default=clock.now)
+    updated_at = models.DateTimeField(_("updated"), default=clock.now)
+    # Set when the stage becomes "hired": hires per employer per day count these.
+    hired_at = models.DateTimeField(_("hired"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-applied_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["post", "seeker"], name="application_once_per_post")]
+        indexes = [models.Index(fields=["post", "stage"]), models.Index(fields=["hired_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} ← {self.seeker_id} ({self.stage})"
+
+
+class StageChange(models.Model):
+    """The pipeline's history: each move of an application, by whom and when."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="changes"
+    )
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
+    changed_at = models.DateTimeField(_("changed"), default=clock.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=256, blank=True)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} → {self.stage}"
