@@ -438,6 +438,20 @@ class FraudFlag(models.Model):
         verbose_name_plural = _("fraud flags")
         ordering = ["-raised_at", "-id"]
         indexes = [models.Index(fields=["status", "region"])]
+        # One open flag per rule and holder/merchant pair (per programme for the claim rule, which
+        # has no merchant): a rule that keeps firing does not refill the review queue.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "holder", "merchant"],
+                condition=Q(status="open", merchant__isnull=False),
+                name="fraudflag_one_open_per_pair",
+            ),
+            models.UniqueConstraint(
+                fields=["rule", "program", "holder"],
+                condition=Q(status="open", merchant__isnull=True),
+                name="fraudflag_one_open_per_claimer",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule} · {self.status}"
