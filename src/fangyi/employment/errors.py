@@ -38,3 +38,23 @@ def required(code: str, field: str) -> EmploymentError:
 
 def text_too_long(code: str, field: str, limit: int) -> EmploymentError:
     return invalid(code, _("Keep it under %(limit)s characters."), field, limit=limit)
+
+
+def seeker_not_found() -> NotFound:
+    return NotFound("seeker.not_found", _("You have no job-seeker profile yet."))
+
+
+def application_not_found() -> NotFound:
+    error = NotFound("application.not_found", _("No such application."))
+    error.field = "application_id"
+    return error
+
+
+def invalid_transition(stage: Any) -> EmploymentError:
+    """A move the pipeline does not allow from `stage` (a Stage: its label is named lazily)."""
+    return conflict(
+        "application.invalid_transition",
+        _("An application at the stage “%(stage)s” cannot move there."),
+        "stage",
+        stage=stage.label,
+    )

@@ -75,6 +75,12 @@ def document(*parts: str) -> str:
     return " ".join(filter(None, (_part_words(part) for part in parts if part)))
 
 
+def skill_text(skills: str) -> str:
+    """What a seeker's `search_text` holds: the distinct words of their skills, lower-cased, so
+    that their count is the number of skills words the ranking's overlap divides by."""
+    return " ".join(dict.fromkeys(word.lower() for word in words(skills)))
+
+
 def query_words(raw: str) -> list[str]:
     """The words of a user's query, refused when too long or holding a NUL byte."""
     if "\x00" in raw:

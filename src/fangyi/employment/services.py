@@ -1,5 +1,7 @@
-"""Employers and their job posts. Posting needs `employment.post` (an account of the employer) or
-`resumption.manage` over the employer's region (the county's officials post for it)."""
+"""Employers, their job posts, job seekers and the hiring pipeline. Posting and moving applications
+need `employment.post` (an account of the employer) or `resumption.manage` over the employer's
+region (the county's officials act for it); a resident with `employment.seek` keeps their own
+seeker profile, applies and withdraws."""
 
 import datetime as dt
 
@@ -7,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
-from fangyi.core.access import Actor, covers, require_any
+from fangyi.core.access import Actor, covers, require, require_any
 from fangyi.core.errors import DomainError
 from fangyi.core.services import audit_record
 from fangyi.core.validators import credit_code_check
@@ -20,8 +22,9 @@ from fangyi.employment.errors import (
     required,
     text_too_long,
 )
-from fangyi.employment.models import Employer, JobPost, Occupation
-from fangyi.employment.search import document, index_posts
+from fangyi.employment.models import Employer, JobPost, Occupation, Seeker
+from fangyi.employment.search import document, index_posts, skill_text
+from fangyi.people.models import Person
 from fangyi.regions.models import Region
 from fangyi.resumption.models import Enterprise
 
@@ -31,7 +34,10 @@ MANAGE = "resumption.manage"
 COUNTY_LENGTH = 6
 MAX_SALARY = 1_000_000
 MAX_HEADCOUNT = 100_000
-LIMITS = {"title": 64, "requirements": 2000, "shifts": 128, "name": 128}
+SEEK = "employment.seek"
+LIMITS = {"title": 64, "requirements": 2000, "shifts": 128, "name": 128, "skills": 256, "note": 256}
+# How far ahead a seeker may say they are available from.
+AVAILABLE_AHEAD = dt.timedelta(days=366)
 
 
 def _acts_for(actor: Actor | None, employer: Employer) -> bool:
@@ -209,3 +215,67 @@ def job_post_close(*, actor: Actor, job_id: int) -> JobPost:
         post.save(update_fields=["status"])
         audit_record(actor=actor, action="job.close", obj=post, region_path=post.region_id)
     return post
+
+
+# Job seekers -------------------------------------------------------------------------------------
+
+
+def seeker_save(
+    *,
+    actor: Actor,
+    region: str,
+    available_from: dt.date,
+    occupation: str | None = None,
+    skills: str = "",
+    expected_salary: int = 0,
+    visible: bool = True,
+) -> Seeker:
+    """Create or update the actor's own job-seeker profile (the resident their login is linked to)."""
+    require(actor, SEEK)
+    place = _place(region, "seeker")
+    found = None
+    if occupation:
+        found = Occupation.objects.filter(code=occupation).first()
+        if found is None:
+            raise invalid(
+                "seeker.unknown_occupation", _("Choose an occupation of the classification."), "occupation"
+            )
+    skills = " ".join(_text(skills, "seeker", "skills").split())
+    if not 0 <= expected_salary <= MAX_SALARY:
+        raise invalid(
+            "seeker.invalid_salary",
+            _("The expected monthly pay is at most %(limit)s yuan."),
+            "expected_salary",
+            limit=MAX_SALARY,
+        )
+    if available_from > clock.today() + AVAILABLE_AHEAD:
+        raise invalid(
+            "seeker.available_too_late",
+            _("Say when you can start within the coming year."),
+            "available_from",
+        )
+    with transaction.atomic():
+        person = Person.objects.select_for_update().filter(user_id=actor.pk).first()
+        if person is None:
+            raise conflict(
+                "seeker.no_resident",
+                _("Your login is not linked to a resident: ask your community to link it."),
+            )
+        seeker = Seeker.objects.filter(person=person).first() or Seeker(person=person)
+        created = seeker.pk is None
+        seeker.occupation = found
+        seeker.skills = skills
+        seeker.region = place
+        seeker.expected_salary = expected_salary
+        seeker.available_from = available_from
+        seeker.visible = visible
+        seeker.search_text = skill_text(skills)
+        seeker.updated_at = clock.now()
+        seeker.save()
+        audit_record(
+            actor=actor,
+            action="seeker.create" if created else "seeker.update",
+            obj=seeker,
+            region_path=place.code,
+        )
+    return seeker
