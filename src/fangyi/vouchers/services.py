@@ -1,0 +1,336 @@
+"""Every write of the consumption vouchers: programmes and their eligibility lists, claims and the
+lottery, redemptions at merchants and their refunds, and the settlements that pay the merchants.
+
+Stock and a voucher's state only ever change through one guarded UPDATE (`remaining > 0`,
+`status = 'held'`), so concurrent claims and redemptions never oversell or spend twice; every
+movement of money is a balanced ledger transaction in the same database transaction.
+"""
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from fangyi.core import clock, pii
+from fangyi.core.access import Actor, covers, require
+from fangyi.core.errors import DomainError, ValidationFailed
+from fangyi.core.selectors import row_by_key
+from fangyi.core.services import audit_record
+from fangyi.core.validators import parse_id_number
+from fangyi.people.models import Person
+from fangyi.regions.errors import region_not_found
+from fangyi.regions.models import Region
+from fangyi.regions.selectors import region_path
+from fangyi.vouchers.choices import ClaimMode, EligibleGroup, FunderKind, MerchantCategory, ProgramStatus
+from fangyi.vouchers.errors import conflict, invalid
+from fangyi.vouchers.models import Denomination, Eligibility, Program
+from fangyi.vouchers.selectors import MANAGE, program_not_found
+
+NAME_MAX = 128
+LIMIT_MAX = 100
+STOCK_MAX = 10_000_000
+ELIGIBILITY_MAX = 50_000
+
+
+@dataclasses.dataclass(frozen=True)
+class EligibilityResult:
+    added: int
+    already: int
+
+
+# Input checks -------------------------------------------------------------------------------------
+
+
+def _text(value: str | None, code: str, field: str) -> str:
+    text = (value or "").strip()
+    if not text or len(text) > NAME_MAX:
+        raise invalid(code, _("Give a text of 1 to %(limit)s characters."), field, limit=NAME_MAX)
+    return text
+
+
+def _choices(values: Iterable[str] | None, choices: list[str], code: str, field: str) -> list[str]:
+    """At least one of `choices`, each once, in the order given."""
+    if values is None or isinstance(values, str):
+        raise invalid(code, _("Give a list of choices."), field)
+    chosen: list[str] = []
+    for value in values:
+        if value not in choices:
+            raise invalid(code, _("“%(value)s” is not one of the choices."), field, value=str(value)[:32])
+        if value not in chosen:
+            chosen.append(value)
+    if not chosen:
+        raise invalid(code, _("Choose at least one."), field)
+    return chosen
+
+
+def _count(value: Any, low: int, high: int) -> int | None:
+    """`value` as an integer in [low, high], or None (booleans are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return None
+    return value
+
+
+def _moment(value: Any, field: str) -> dt.datetime:
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise invalid("program.invalid_window", _("Give a date and time with its time zone."), field)
+    return value
+
+
+def _denominations(raw: Any) -> list[Denomination]:
+    if not isinstance(raw, list | tuple) or not raw:
+        raise invalid(
+            "program.invalid_denomination", _("Give at least one kind of voucher."), "denominations"
+        )
+    kinds: list[Denomination] = []
+    seen: set[tuple[int, int]] = set()
+    for item in raw:
+        item = item if isinstance(item, dict) else {}
+        face = _count(item.get("face_value_fen"), 1, 2_000_000_000)
+        threshold = _count(item.get("threshold_fen"), 1, 2_000_000_000)
+        stock = _count(item.get("stock"), 1, STOCK_MAX)
+        if face is None or threshold is None or stock is None or threshold < face:
+            raise invalid(
+                "program.invalid_denomination",
+                _(
+                    "Each kind of voucher needs a face value above zero, a minimum spend at least "
+                    "its face value and a stock of 1 to %(limit)s."
+                ),
+                "denominations",
+                limit=STOCK_MAX,
+            )
+        if (face, threshold) in seen:
+            raise invalid(
+                "program.invalid_denomination", _("The same kind of voucher is given twice."), "denominations"
+            )
+        seen.add((face, threshold))
+        kinds.append(Denomination(face_value_fen=face, threshold_fen=threshold, stock=stock, remaining=stock))
+    return kinds
+
+
+def _issuing_region(actor: Actor, raw: str) -> Region:
+    path = region_path(raw)
+    region = Region.objects.filter(code=path).first()
+    if region is None or not covers(actor, MANAGE, path):
+        error = region_not_found()
+        error.field = "region"
+        raise error
+    return region
+
+
+def _spending_regions(issuing: Region, raw: Iterable[str] | None) -> list[str]:
+    """Where the vouchers are spent: regions inside the issuing one (the issuing one when none)."""
+    paths: list[str] = []
+    for value in raw or ():
+        try:
+            path = region_path(str(value))
+        except DomainError:
+            path = ""
+        if not path.startswith(issuing.code):
+            raise invalid(
+                "program.invalid_regions",
+                _("“%(value)s” is not a region inside the issuing one."),
+                "regions",
+                value=str(value)[:16],
+            )
+        if path not in paths:
+            paths.append(path)
+    if not paths:
+        return [issuing.code]
+    if Region.objects.filter(code__in=paths).count() != len(paths):
+        raise invalid("program.invalid_regions", _("One of the regions does not exist."), "regions")
+    return paths
+
+
+def _managed_program(actor: Actor, program_id: Any, *, lock: bool = False) -> Program:
+    rows = Program.objects.select_for_update() if lock else Program.objects.all()
+    program = row_by_key(rows, program_id)
+    if program is None or not covers(actor, MANAGE, program.region_id):
+        raise program_not_found()
+    return program
+
+
+# Programmes ---------------------------------------------------------------------------------------
+
+
+def program_create(
+    *,
+    actor: Actor,
+    name: str,
+    funder_kind: str,
+    funder: str,
+    region: str,
+    regions: list[str],
+    budget_fen: int,
+    categories: list[str],
+    claiming: str,
+    per_person_limit: int,
+    claim_opens: dt.datetime,
+    claim_closes: dt.datetime,
+    valid_from: dt.datetime,
+    valid_until: dt.datetime,
+    denominations: list[dict[str, Any]],
+    eligible_groups: Iterable[str] = (),
+) -> Program:
+    """A draft programme issued by `region` (inside the actor's jurisdiction to manage vouchers),
+    spent in `regions` (each inside it; the issuing region when none are given)."""
+    require(actor, MANAGE)
+    issuing = _issuing_region(actor, region)
+    fields: dict[str, Any] = {
+        "name": _text(name, "program.invalid_name", "name"),
+        "funder": _text(funder, "program.invalid_funder", "funder"),
+    }
+    if funder_kind not in FunderKind.values:
+        raise invalid("program.invalid_funder_kind", _("Not one of the choices."), "funder_kind")
+    if claiming not in ClaimMode.values:
+        raise invalid("program.invalid_claiming", _("Not one of the choices."), "claiming")
+    budget = _count(budget_fen, 1, 10**15)
+    if budget is None:
+        raise invalid("program.invalid_budget", _("Give a budget above zero."), "budget_fen")
+    limit = _count(per_person_limit, 1, LIMIT_MAX)
+    if limit is None:
+        raise invalid(
+            "program.invalid_limit",
+            _("A resident may hold 1 to %(limit)s vouchers of a programme."),
+            "per_person_limit",
+            limit=LIMIT_MAX,
+        )
+    chosen = _choices(categories, MerchantCategory.values, "program.invalid_categories", "categories")
+    groups: list[str] = []
+    if claiming == ClaimMode.LIST:
+        groups = _choices(eligible_groups, EligibleGroup.values, "program.invalid_groups", "eligible_groups")
+    opens, closes = _moment(claim_opens, "claim_opens"), _moment(claim_closes, "claim_closes")
+    starts, ends = _moment(valid_from, "valid_from"), _moment(valid_until, "valid_until")
+    if not (opens < closes and starts < ends and closes <= ends):
+        raise invalid(
+            "program.invalid_window",
+            _(
+                "Claiming must close after it opens and by the end of validity, which must come after "
+                "its start."
+            ),
+            "claim_closes",
+        )
+    kinds = _denominations(denominations)
+    if sum(kind.face_value_fen * kind.stock for kind in kinds) > budget:
+        raise invalid(
+            "program.over_budget", _("The vouchers are worth more than the budget."), "denominations"
+        )
+    paths = _spending_regions(issuing, regions)
+    with transaction.atomic():
+        program = Program.objects.create(
+            **fields,
+            funder_kind=funder_kind,
+            region=issuing,
+            budget_fen=budget,
+            categories=chosen,
+            claiming=claiming,
+            eligible_groups=groups,
+            per_person_limit=limit,
+            claim_opens=opens,
+            claim_closes=closes,
+            valid_from=starts,
+            valid_until=ends,
+            created_by_id=actor.pk,
+        )
+        program.regions.set(paths)
+        for kind in kinds:
+            kind.program = program
+        Denomination.objects.bulk_create(kinds)
+        audit_record(
+            actor=actor,
+            action="voucher_program.create",
+            obj=program,
+            region_path=issuing.code,
+            data={"budget_fen": budget, "regions": paths, "claiming": claiming},
+        )
+    return program
+
+
+def program_publish(*, actor: Actor, program_id: Any) -> Program:
+    """Open a draft programme to residents (they claim within its claiming window)."""
+    require(actor, MANAGE)
+    with transaction.atomic():
+        program = _managed_program(actor, program_id, lock=True)
+        if program.status != ProgramStatus.DRAFT:
+            raise conflict("program.not_draft", _("Only a draft programme can be published."))
+        program.status = ProgramStatus.PUBLISHED
+        program.save(update_fields=["status"])
+        audit_record(
+            actor=actor, action="voucher_program.publish", obj=program, region_path=program.region_id
+        )
+    return program
+
+
+def program_close(*, actor: Actor, program_id: Any) -> Program:
+    """Stop claiming (a draft is dropped this way). Vouchers already held stay good until they expire."""
+    require(actor, MANAGE)
+    with transaction.atomic():
+        program = _managed_program(actor, program_id, lock=True)
+        if program.status == ProgramStatus.CLOSED:
+            raise conflict("program.closed", _("This programme is already closed."))
+        program.status = ProgramStatus.CLOSED
+        program.save(update_fields=["status"])
+        audit_record(actor=actor, action="voucher_program.close", obj=program, region_path=program.region_id)
+    return program
+
+
+def eligibility_add(*, actor: Actor, program_id: Any, group: str, id_numbers: list[str]) -> EligibilityResult:
+    """Put residents on an eligibility-list programme by identity number, all or nothing: a number
+    that is malformed or of no known resident refuses the whole list, naming its lines (1-based)."""
+    require(actor, MANAGE)
+    program = _managed_program(actor, program_id)
+    if program.claiming != ClaimMode.LIST:
+        raise conflict("eligibility.not_list", _("This programme does not use an eligibility list."))
+    if group not in program.eligible_groups:
+        raise invalid("eligibility.invalid_group", _("This programme has no such group."), "group")
+    if isinstance(id_numbers, str) or not id_numbers:
+        raise invalid("eligibility.empty", _("Give at least one identity number."), "id_numbers")
+    if len(id_numbers) > ELIGIBILITY_MAX:
+        raise invalid(
+            "eligibility.too_many",
+            _("Give at most %(limit)s identity numbers at a time."),
+            "id_numbers",
+            limit=ELIGIBILITY_MAX,
+        )
+    hashes: list[str | None] = []
+    for raw in id_numbers:
+        try:
+            hashes.append(pii.lookup_hash("id", parse_id_number(str(raw)).value))
+        except ValidationFailed:
+            hashes.append(None)
+    known = dict(
+        Person.objects.filter(id_number_hash__in={h for h in hashes if h}).values_list("id_number_hash", "id")
+    )
+    unknown = [line for line, h in enumerate(hashes, start=1) if h not in known]
+    if unknown:
+        shown = ", ".join(str(line) for line in unknown[:20]) + (" …" if len(unknown) > 20 else "")
+        raise invalid(
+            "eligibility.unknown_residents",
+            _("No known resident has the identity number on line(s) %(lines)s."),
+            "id_numbers",
+            lines=shown,
+        )
+    people = {known[h] for h in hashes if h}
+    with transaction.atomic():
+        listed = set(
+            Eligibility.objects.filter(program=program, person_id__in=people).values_list(
+                "person_id", flat=True
+            )
+        )
+        now = clock.now()
+        Eligibility.objects.bulk_create(
+            [Eligibility(program=program, person_id=p, group=group, added_at=now) for p in people - listed],
+            batch_size=2000,
+            ignore_conflicts=True,  # a list uploaded twice at once: the first one adds them
+        )
+        added = len(people - listed)
+        audit_record(
+            actor=actor,
+            action="voucher_program.eligibility_add",
+            obj=program,
+            region_path=program.region_id,
+            data={"group": group, "added": added, "already": len(listed)},
+        )
+    return EligibilityResult(added=added, already=len(people) - added)
