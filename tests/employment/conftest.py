@@ -84,3 +84,9 @@ def seeker(seeker_login) -> Seeker:
         skills="低压电工证 叉车",
         expected_salary=5000,
     )
+
+
+@pytest.fixture
+def application(seeker, seeker_login, make_post):
+    """李建国's application (stage "applied") to a new post 招聘维修电工 of `employer`."""
+    return services.job_apply(actor=seeker_login, job_id=make_post("招聘维修电工").pk, note="有五年经验")

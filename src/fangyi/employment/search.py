@@ -18,20 +18,22 @@ import functools
 import logging
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import jieba
 from django.db import connection
-from django.db.models import Case, ExpressionWrapper, F, FloatField, QuerySet, Value, When
+from django.db.models import Case, ExpressionWrapper, F, FloatField, QuerySet, TextField, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Concat, Length, Replace
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
 from fangyi.employment.choices import PostStatus
 from fangyi.employment.errors import EmploymentError
-from fangyi.employment.models import JobPost, Occupation
+from fangyi.employment.models import JobPost, Occupation, Seeker
 
 jieba.setLogLevel(logging.WARNING)
+M = TypeVar("M", JobPost, Seeker)
 
 FTS_TABLE = "employment_jobpost_fts"
 MAX_QUERY = 50
@@ -40,13 +42,27 @@ OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 SEPARATORS = re.compile(r"[\W_]+")
 # How much each component counts; each component is between 0 and 1, and so is the score.
 WEIGHTS = {"text": 0.40, "occupation": 0.20, "distance": 0.20, "salary": 0.10, "recency": 0.10}
+# A search made by a signed-in seeker also counts how many of their skills the post names.
+SEEKER_WEIGHTS = {
+    "text": 0.35,
+    "occupation": 0.20,
+    "skills": 0.10,
+    "distance": 0.15,
+    "salary": 0.10,
+    "recency": 0.10,
+}
+# Recommendations (posts for a seeker, seekers for a post) have no words to match.
+MATCH_WEIGHTS = {"occupation": 0.30, "skills": 0.25, "distance": 0.20, "salary": 0.15, "recency": 0.10}
 LABELS = {
     "text": _("Words"),
     "occupation": _("Occupation"),
+    "skills": _("Skills"),
     "distance": _("Distance"),
     "salary": _("Pay"),
     "recency": _("Recency"),
 }
+# A seeker's skills counted in the overlap (their first words; the profile keeps 256 characters).
+MAX_SKILL_WORDS = 24
 # Distance from where the seeker is: same county, same prefecture, same province.
 DISTANCE = ((6, 1.0), (4, 0.6), (2, 0.3))
 # Recency by age of the post in days.
@@ -162,6 +178,105 @@ def _float(value: float) -> Value:
     return Value(value, output_field=FloatField())
 
 
+def _distance(field: str, place: str) -> Case:
+    """How near the row's region `field` is to `place`: same county, prefecture, province."""
+    return Case(
+        *[
+            When(**{f"{field}__startswith": place[:length]}, then=_float(value))
+            for length, value in DISTANCE
+            if len(place) >= length
+        ],
+        default=_float(0.0),
+    )
+
+
+def _recency(field: str) -> Case:
+    now = clock.now()
+    return Case(
+        *[
+            When(**{f"{field}__gte": now - dt.timedelta(days=days)}, then=_float(value))
+            for days, value in RECENCY
+        ],
+        default=_float(RECENCY_OLDER),
+    )
+
+
+def _pay_fit(expected: int) -> Any:
+    """A post starting at the expected pay fits (1), one only reaching it half (0.5); no
+    expectation fits every post."""
+    if not expected:
+        return _float(1.0)
+    return Case(
+        When(salary_min__gte=expected, then=_float(1.0)),
+        When(salary_max__gte=expected, then=_float(0.5)),
+        default=_float(0.0),
+    )
+
+
+def _post_names_word(word: str) -> RawSQL:
+    """1 when the post's words hold `word` (through the full-text index), else 0."""
+    if connection.vendor == "sqlite":
+        return RawSQL(
+            f"CASE WHEN employment_jobpost.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
+            " THEN 1.0 ELSE 0.0 END",
+            ['"' + word.replace('"', "") + '"'],
+            output_field=FloatField(),
+        )
+    return RawSQL(
+        "CASE WHEN employment_jobpost.search_vector @@ phraseto_tsquery('simple', %s) THEN 1.0 ELSE 0.0 END",
+        [word],
+        output_field=FloatField(),
+    )
+
+
+def _skills_in_post(seeker: Seeker) -> Any:
+    """The share of the seeker's skills words the post holds."""
+    skills = seeker.search_text.split()[:MAX_SKILL_WORDS]
+    if not skills:
+        return _float(0.0)
+    found = sum((_post_names_word(word) for word in skills), start=_float(0.0))
+    return ExpressionWrapper(found / _float(len(skills)), output_field=FloatField())
+
+
+def _post_words_in_skills(post: JobPost) -> tuple[Any, Concat]:
+    """The share of a seeker's skills words (distinct in their `search_text`) that the post holds,
+    and the seekers' words padded with spaces it matches whole words in (annotated `padded_text`)."""
+    wanted = sorted(set(post.search_text.lower().split()))
+    padded = Concat(Value(" "), F("search_text"), Value(" "), output_field=TextField())
+    found = sum(
+        (
+            Case(When(padded_text__contains=f" {word} ", then=_float(1.0)), default=_float(0.0))
+            for word in wanted
+        ),
+        start=_float(0.0),
+    )
+    if not wanted:
+        return _float(0.0), padded
+    count = Length("search_text") - Length(Replace("search_text", Value(" "), Value(""))) + Value(1)
+    return Case(
+        When(search_text="", then=_float(0.0)),
+        default=ExpressionWrapper(found / Cast(count, FloatField()), output_field=FloatField()),
+    ), padded
+
+
+def _ranked(
+    rows: QuerySet[M], components: dict[str, Any], weights: dict[str, float], newest: str
+) -> QuerySet[M]:
+    """The rows with each component as `<name>_score` and their weighted sum as `score`, best
+    first (then the newest by the `newest` field)."""
+    rows = rows.annotate(**{f"{name}_score": components[name] for name in weights})
+    rows = rows.annotate(
+        score=ExpressionWrapper(
+            sum(
+                (_float(weight) * F(f"{name}_score") for name, weight in weights.items()),
+                start=_float(0.0),
+            ),
+            output_field=FloatField(),
+        )
+    )
+    return rows.order_by("-score", f"-{newest}", "-id")
+
+
 def job_search(
     *,
     q: str = "",
@@ -169,10 +284,13 @@ def job_search(
     occupation: str | None = None,
     salary: int | None = None,
     near: str | None = None,
+    seeker: Seeker | None = None,
 ) -> QuerySet[JobPost]:
     """Open posts (not past their closing date) matching the query and the filters, best first.
     Each carries `score` and the components `text_score`, `occupation_score`, `distance_score`,
-    `salary_score` and `recency_score` (see `why`)."""
+    `salary_score` and `recency_score` (see `why`). Searched by a seeker, also `skills_score`:
+    the share of their skills the post names, with the distance from where they look for work
+    unless `near` says otherwise."""
     query = query_words(q)
     rows = JobPost.objects.filter(status=PostStatus.OPEN, closing_date__gte=clock.today())
     if region:
@@ -187,51 +305,81 @@ def job_search(
         half = RELEVANCE_HALF[connection.vendor]
         text = ExpressionWrapper(raw / (raw + _float(half)), output_field=FloatField())
     wanted = named_occupations(query) | ({occupation} if occupation else set())
-    occupation_score = Case(When(occupation_id__in=wanted, then=_float(1.0)), default=_float(0.0))
-    place = near or region or ""
-    distance = Case(
-        *[
-            When(region__code__startswith=place[:length], then=_float(value))
-            for length, value in DISTANCE
-            if len(place) >= length
-        ],
-        default=_float(0.0),
-    )
-    salary_score = (
-        Case(When(salary_min__gte=salary, then=_float(1.0)), default=_float(0.5)) if salary else _float(0.0)
-    )
-    now = clock.now()
-    recency = Case(
-        *[When(posted_at__gte=now - dt.timedelta(days=days), then=_float(value)) for days, value in RECENCY],
-        default=_float(RECENCY_OLDER),
-    )
-    rows = rows.annotate(
-        text_score=text,
-        occupation_score=occupation_score,
-        distance_score=distance,
-        salary_score=salary_score,
-        recency_score=recency,
-    ).annotate(
-        score=ExpressionWrapper(
-            sum(
-                (_float(weight) * F(f"{name}_score") for name, weight in WEIGHTS.items()),
-                start=_float(0.0),
-            ),
-            output_field=FloatField(),
-        )
-    )
-    return rows.select_related("employer", "occupation", "region").order_by("-score", "-posted_at", "-id")
+    place = near or (seeker.region_id if seeker else "") or region or ""
+    components = {
+        "text": text,
+        "occupation": Case(When(occupation_id__in=wanted, then=_float(1.0)), default=_float(0.0)),
+        "distance": _distance("region__code", place),
+        "salary": (
+            Case(When(salary_min__gte=salary, then=_float(1.0)), default=_float(0.5))
+            if salary
+            else _float(0.0)
+        ),
+        "recency": _recency("posted_at"),
+    }
+    weights = WEIGHTS
+    if seeker is not None:
+        components["skills"] = _skills_in_post(seeker)
+        weights = SEEKER_WEIGHTS
+    return _ranked(rows, components, weights, "posted_at").select_related("employer", "occupation", "region")
 
 
-def why(post: JobPost) -> list[dict[str, Any]]:
-    """The ranking of one found post: each component's value, weight and points."""
+def jobs_for_seeker(seeker: Seeker) -> QuerySet[JobPost]:
+    """Open posts the seeker has not applied to, ranked for them: their wanted occupation, their
+    skills, distance from where they look for work, pay against what they expect, recency."""
+    rows = JobPost.objects.filter(status=PostStatus.OPEN, closing_date__gte=clock.today()).exclude(
+        applications__seeker=seeker
+    )
+    components = {
+        "occupation": Case(When(occupation_id=seeker.occupation_id, then=_float(1.0)), default=_float(0.0)),
+        "skills": _skills_in_post(seeker),
+        "distance": _distance("region__code", seeker.region_id),
+        "salary": _pay_fit(seeker.expected_salary),
+        "recency": _recency("posted_at"),
+    }
+    return _ranked(rows, components, MATCH_WEIGHTS, "posted_at").select_related(
+        "employer", "occupation", "region"
+    )
+
+
+def seekers_for_post(post: JobPost) -> QuerySet[Seeker]:
+    """Visible seekers who have not applied to the post, ranked for it the same way: the post's
+    occupation, the share of their skills the post names, distance, pay and how recently they
+    updated their profile."""
+    skills, padded = _post_words_in_skills(post)
+    rows = Seeker.objects.filter(visible=True).exclude(applications__post=post).annotate(padded_text=padded)
+    components = {
+        "occupation": Case(When(occupation_id=post.occupation_id, then=_float(1.0)), default=_float(0.0)),
+        "skills": skills,
+        "distance": _distance("region_id", post.region_id),
+        "salary": Case(
+            When(expected_salary__lte=post.salary_min, then=_float(1.0)),
+            When(expected_salary__lte=post.salary_max, then=_float(0.5)),
+            default=_float(0.0),
+        ),
+        "recency": _recency("updated_at"),
+    }
+    return _ranked(rows, components, MATCH_WEIGHTS, "updated_at").select_related(
+        "person", "occupation", "region"
+    )
+
+
+def weights_of(row: Any) -> dict[str, float]:
+    """The weights a ranked row was scored by: a seeker's search, a recommendation, or the public search."""
+    if not hasattr(row, "skills_score"):
+        return WEIGHTS
+    return SEEKER_WEIGHTS if hasattr(row, "text_score") else MATCH_WEIGHTS
+
+
+def why(row: Any) -> list[dict[str, Any]]:
+    """The ranking of one ranked row (a post or a seeker): each component's value, weight and points."""
     return [
         {
             "component": name,
             "label": str(LABELS[name]),
-            "value": round(float(getattr(post, f"{name}_score")), 3),
+            "value": round(float(getattr(row, f"{name}_score")), 3),
             "weight": weight,
-            "points": round(weight * float(getattr(post, f"{name}_score")), 3),
+            "points": round(weight * float(getattr(row, f"{name}_score")), 3),
         }
-        for name, weight in WEIGHTS.items()
+        for name, weight in weights_of(row).items()
     ]

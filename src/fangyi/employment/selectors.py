@@ -4,34 +4,57 @@ applicants, and officials with `resumption.view` those of the employers in their
 
 Employers never see a seeker's health code: only whether they can travel (`travel_status`)."""
 
+import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils.translation import gettext_lazy as _
 
-from fangyi.core.access import Actor
-from fangyi.employment.errors import job_not_found
-from fangyi.employment.models import JobPost, Occupation, Seeker
-from fangyi.employment.search import job_search
+from fangyi.core import clock
+from fangyi.core.access import Actor, covers, require_any, scope_q
+from fangyi.core.validators import mask_name
+from fangyi.employment.choices import Stage
+from fangyi.employment.errors import EmploymentError, employer_not_found, job_not_found
+from fangyi.employment.models import Application, Employer, JobPost, Occupation, Seeker
+from fangyi.employment.search import job_search, jobs_for_seeker, seekers_for_post, why
 from fangyi.healthpass.choices import Colour
 from fangyi.healthpass.models import ColourState
 from fangyi.people.models import Person
 from fangyi.regions.models import Region
 
 __all__ = [
+    "SeekerMatch",
+    "applicant_name",
+    "applications_for_post",
+    "applications_of",
+    "employers_mine",
+    "employers_visible",
+    "hires_per_day",
     "job_get",
     "job_search",
     "occupation_list",
     "places",
+    "recommend_jobs",
+    "recommend_seekers",
     "seeker_of",
     "travel_status",
     "travel_statuses",
 ]
 
 SEEK = "employment.seek"
-CAN_TRAVEL = "can_travel"
-CANNOT_TRAVEL = "cannot_travel"
+POST = "employment.post"
+VIEW = "resumption.view"
+MANAGE = "resumption.manage"
+# An employer learns an applicant's name once it shortlists them (the id number, never).
+NAMED_STAGES = frozenset({Stage.SHORTLISTED, Stage.INTERVIEW, Stage.OFFERED, Stage.HIRED})
+# The longest period hires are counted over in one read.
+MAX_HIRES_DAYS = 366
 TravelStatus = Literal["can_travel", "cannot_travel"]
+CAN_TRAVEL: TravelStatus = "can_travel"
+CANNOT_TRAVEL: TravelStatus = "cannot_travel"
 
 
 def seeker_of(actor: Actor | None) -> Seeker | None:
@@ -56,7 +79,7 @@ def travel_statuses(person_ids: Iterable[Any]) -> dict[str, TravelStatus]:
             "person_id", flat=True
         )
     }
-    return {pk: CAN_TRAVEL if pk in green else CANNOT_TRAVEL for pk in ids}
+    return {pk: (CAN_TRAVEL if pk in green else CANNOT_TRAVEL) for pk in ids}
 
 
 def travel_status(person: Person) -> TravelStatus:
@@ -89,3 +112,174 @@ def places(posts: list[JobPost]) -> dict[str, str]:
         )
         for post in posts
     }
+
+
+# Employers ---------------------------------------------------------------------------------------
+
+
+def employers_mine(actor: Actor) -> QuerySet[Employer]:
+    """The employers the actor is an account of."""
+    require_any(actor, POST, VIEW)
+    if not actor.prefixes_for(POST) or getattr(actor, "pk", None) is None:
+        return Employer.objects.none()
+    return Employer.objects.filter(accounts=actor.pk).select_related("region")
+
+
+def _employers_q(actor: Actor, field: str = "") -> Q:
+    """Employers the actor reads: its own accounts' and, for officials, those in their area."""
+    prefix = f"{field}__" if field else ""
+    own = Q(**{f"{prefix}accounts": actor.pk}) if actor.prefixes_for(POST) else Q(pk__in=[])
+    return own | scope_q(actor, VIEW, f"{prefix}region_id")
+
+
+def employers_visible(actor: Actor) -> QuerySet[Employer]:
+    """The actor's own employers, or for an official every employer in their area."""
+    require_any(actor, POST, VIEW)
+    return Employer.objects.filter(_employers_q(actor)).distinct().select_related("region")
+
+
+def _reads_for(actor: Actor, employer: Employer) -> bool:
+    if covers(actor, VIEW, employer.region_id) or covers(actor, MANAGE, employer.region_id):
+        return True
+    return bool(actor.prefixes_for(POST)) and employer.accounts.filter(pk=actor.pk).exists()
+
+
+def _post_of_employer(actor: Actor | None, job_id: int) -> JobPost:
+    """A post of an employer the actor reads for (404 otherwise, like a missing post)."""
+    require_any(actor, POST, VIEW, MANAGE)
+    assert actor is not None  # require_any refused None
+    post = JobPost.objects.select_related("employer", "occupation", "region").filter(pk=job_id).first()
+    if post is None or not _reads_for(actor, post.employer):
+        raise job_not_found()
+    return post
+
+
+# Applications ------------------------------------------------------------------------------------
+
+
+def applicant_name(application: Application) -> str:
+    """The applicant's name as the employer sees it: masked until they were shortlisted (a later
+    rejection or withdrawal does not hide it again)."""
+    name = application.seeker.person.name
+    if application.stage in NAMED_STAGES:
+        return name
+    if application.stage in (Stage.REJECTED, Stage.WITHDRAWN) and any(
+        change.stage in NAMED_STAGES for change in application.changes.all()
+    ):
+        return name
+    return mask_name(name)
+
+
+def applications_for_post(*, actor: Actor | None, job_id: int) -> QuerySet[Application]:
+    """The post's applications, oldest first, for its employer's accounts and officials over it.
+    Show each applicant by `applicant_name` and `travel_statuses`, never the person's fields."""
+    post = _post_of_employer(actor, job_id)
+    return (
+        Application.objects.filter(post=post)
+        .select_related("seeker__person", "seeker__occupation", "seeker__region", "post")
+        .prefetch_related("changes")
+        .order_by("applied_at", "id")
+    )
+
+
+def applications_of(actor: Actor | None) -> QuerySet[Application]:
+    """The seeker's own applications, newest first (none for a login that may not seek work)."""
+    if actor is None or getattr(actor, "pk", None) is None or not actor.prefixes_for(SEEK):
+        return Application.objects.none()
+    return (
+        Application.objects.filter(seeker__person__user_id=actor.pk)
+        .select_related("post__employer", "post__occupation", "post__region")
+        .order_by("-applied_at", "-id")
+    )
+
+
+# Recommendations ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SeekerMatch:
+    """A seeker recommended for a post: masked name, whether they can travel, the score and why."""
+
+    seeker: Seeker
+    name: str
+    travel: TravelStatus
+    score: float
+    why: list[dict[str, Any]]
+
+
+def recommend_jobs(seeker: Seeker, *, limit: int = 20) -> list[JobPost]:
+    """Open posts ranked for the seeker, each with `score` and its components (see `search.why`)."""
+    return list(jobs_for_seeker(seeker)[:limit])
+
+
+def recommend_seekers(*, actor: Actor | None, job_id: int, limit: int = 20) -> list[SeekerMatch]:
+    """Visible seekers ranked for a post of an employer the actor reads for."""
+    post = _post_of_employer(actor, job_id)
+    rows = list(seekers_for_post(post)[:limit])
+    travel = travel_statuses(row.person_id for row in rows)
+    return [
+        SeekerMatch(
+            seeker=row,
+            name=mask_name(row.person.name),
+            travel=travel[str(row.person_id)],
+            score=round(float(row.score), 3),  # type: ignore[attr-defined]
+            why=why(row),
+        )
+        for row in rows
+    ]
+
+
+# Hires -------------------------------------------------------------------------------------------
+
+
+def hires_per_day(
+    *,
+    actor: Actor,
+    since: dt.date,
+    until: dt.date,
+    region: str | None = None,
+    employer_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Hires per employer per day (in Changsha's time) from `since` to `until` inclusive, of the
+    actor's own employers or, for officials, those in their area: rows of `employer_id`,
+    `employer`, `day`, `hires`, by day then employer."""
+    require_any(actor, POST, VIEW)
+    if since > until:
+        raise EmploymentError("hires.invalid_period", _("The period ends before it starts."), field="until")
+    if (until - since).days >= MAX_HIRES_DAYS:
+        raise EmploymentError(
+            "hires.period_too_long",
+            _("Count hires over at most %(limit)s days at a time."),
+            field="since",
+            limit=MAX_HIRES_DAYS,
+        )
+    employers = Employer.objects.filter(_employers_q(actor))
+    if employer_id is not None:
+        if not employers.filter(pk=employer_id).exists():
+            raise employer_not_found()
+        employers = Employer.objects.filter(pk=employer_id)
+    if region:
+        employers = employers.filter(region_id__startswith=region)
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=clock.SHANGHAI)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=clock.SHANGHAI)
+    rows = (
+        Application.objects.filter(
+            stage=Stage.HIRED,
+            hired_at__gte=start,
+            hired_at__lt=end,
+            post__employer__in=employers.values("pk"),
+        )
+        .annotate(day=TruncDate("hired_at", tzinfo=clock.SHANGHAI))
+        .values("post__employer_id", "post__employer__name", "day")
+        .annotate(hires=Count("id"))
+        .order_by("day", "post__employer__name", "post__employer_id")
+    )
+    return [
+        {
+            "employer_id": row["post__employer_id"],
+            "employer": row["post__employer__name"],
+            "day": row["day"],
+            "hires": row["hires"],
+        }
+        for row in rows
+    ]

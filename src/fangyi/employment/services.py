@@ -13,17 +13,20 @@ from fangyi.core.access import Actor, covers, require, require_any
 from fangyi.core.errors import DomainError
 from fangyi.core.services import audit_record
 from fangyi.core.validators import credit_code_check
-from fangyi.employment.choices import PostStatus
+from fangyi.employment.choices import PostStatus, Stage
 from fangyi.employment.errors import (
+    application_not_found,
     conflict,
     employer_not_found,
     invalid,
+    invalid_transition,
     job_not_found,
     required,
     text_too_long,
 )
-from fangyi.employment.models import Employer, JobPost, Occupation, Seeker
+from fangyi.employment.models import Application, Employer, JobPost, Occupation, Seeker, StageChange
 from fangyi.employment.search import document, index_posts, skill_text
+from fangyi.employment.selectors import seeker_of
 from fangyi.people.models import Person
 from fangyi.regions.models import Region
 from fangyi.resumption.models import Enterprise
@@ -38,6 +41,17 @@ SEEK = "employment.seek"
 LIMITS = {"title": 64, "requirements": 2000, "shifts": 128, "name": 128, "skills": 256, "note": 256}
 # How far ahead a seeker may say they are available from.
 AVAILABLE_AHEAD = dt.timedelta(days=366)
+
+
+# The pipeline an employer moves an application along, one stage at a time; from any open stage it
+# may also turn the applicant down. Hired, rejected and withdrawn are final.
+NEXT_STAGE = {
+    Stage.APPLIED: Stage.SHORTLISTED,
+    Stage.SHORTLISTED: Stage.INTERVIEW,
+    Stage.INTERVIEW: Stage.OFFERED,
+    Stage.OFFERED: Stage.HIRED,
+}
+FINAL_STAGES = frozenset({Stage.HIRED, Stage.REJECTED, Stage.WITHDRAWN})
 
 
 def _acts_for(actor: Actor | None, employer: Employer) -> bool:
@@ -279,3 +293,113 @@ def seeker_save(
             region_path=place.code,
         )
     return seeker
+
+
+# Applications and the hiring pipeline ------------------------------------------------------------
+
+
+def _note(note: str) -> str:
+    return _text(note, "application", "note")
+
+
+def _stage_write(application: Application, stage: Stage, actor: Actor, note: str, action: str) -> None:
+    """Move the application (locked by the caller) to `stage` with its history row and audit event."""
+    now = clock.now()
+    application.stage = stage
+    application.updated_at = now
+    fields = ["stage", "updated_at"]
+    if stage == Stage.HIRED:
+        application.hired_at = now
+        fields.append("hired_at")
+    application.save(update_fields=fields)
+    StageChange.objects.create(
+        application=application, stage=stage, changed_at=now, changed_by_id=actor.pk, note=note
+    )
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=application,
+        region_path=application.post.region_id,
+        data={"stage": str(stage)},
+    )
+
+
+def job_apply(*, actor: Actor, job_id: int, note: str = "") -> Application:
+    """Apply to an open post with the actor's seeker profile (once per post)."""
+    require(actor, SEEK)
+    note = _note(note)
+    seeker = seeker_of(actor)
+    if seeker is None:
+        raise conflict(
+            "application.no_profile", _("Fill in your job-seeker profile before applying."), "job_id"
+        )
+    with transaction.atomic():
+        post = JobPost.objects.select_for_update().filter(pk=job_id).first()
+        if post is None:
+            raise job_not_found()
+        if post.status != PostStatus.OPEN or post.closing_date < clock.today():
+            raise conflict("job.closed", _("This job post is closed."), "job_id")
+        if Application.objects.filter(post=post, seeker=seeker).exists():
+            raise conflict("application.duplicate", _("You have already applied to this post."), "job_id")
+        now = clock.now()
+        application = Application.objects.create(
+            post=post, seeker=seeker, note=note, applied_at=now, updated_at=now
+        )
+        StageChange.objects.create(
+            application=application, stage=Stage.APPLIED, changed_at=now, changed_by_id=actor.pk, note=note
+        )
+        audit_record(actor=actor, action="application.apply", obj=application, region_path=post.region_id)
+    return application
+
+
+def application_withdraw(*, actor: Actor, application_id: int) -> Application:
+    """The seeker takes back their own application while it is still open."""
+    require(actor, SEEK)
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .select_related("post")
+            .filter(pk=application_id, seeker__person__user_id=actor.pk)
+            .first()
+        )
+        if application is None:
+            raise application_not_found()
+        if application.stage in FINAL_STAGES:
+            raise invalid_transition(Stage(application.stage))
+        _stage_write(application, Stage.WITHDRAWN, actor, "", "application.withdraw")
+    return application
+
+
+def application_move(*, actor: Actor, application_id: int, stage: str, note: str = "") -> Application:
+    """The employer (an account of it, or an official over it) moves an application to the next
+    stage of the pipeline or turns it down. Hiring counts against the post's headcount."""
+    require_any(actor, POST, MANAGE)
+    if stage not in Stage.values:
+        raise invalid("application.invalid_stage", _("Choose a stage of the pipeline."), "stage")
+    target = Stage(stage)
+    note = _note(note)
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .select_related("post__employer")
+            .filter(pk=application_id)
+            .first()
+        )
+        if application is None or not _acts_for(actor, application.post.employer):
+            raise application_not_found()
+        current = Stage(application.stage)
+        allowed = current not in FINAL_STAGES and target in (NEXT_STAGE.get(current), Stage.REJECTED)
+        if not allowed:
+            raise invalid_transition(current)
+        if target == Stage.HIRED:
+            # The post's row lock makes two hires at once count one after the other.
+            post = JobPost.objects.select_for_update().get(pk=application.post_id)
+            if Application.objects.filter(post=post, stage=Stage.HIRED).count() >= post.headcount:
+                raise conflict(
+                    "application.headcount_filled",
+                    _("All %(headcount)s people this post wants are hired."),
+                    "stage",
+                    headcount=post.headcount,
+                )
+        _stage_write(application, target, actor, note, "application.move")
+    return application
