@@ -155,7 +155,7 @@ def flags_for(actor: Actor, *, status: str | None = None, rule: str | None = Non
     """The flags raised in the actor's jurisdiction (vouchers.manage), newest first. An unknown
     status or rule is bad input (400)."""
     require(actor, MANAGE)
-    flags = FraudFlag.objects.filter(scope_q(actor, MANAGE, "region_id"))
+    flags = FraudFlag.objects.filter(scope_q(actor, MANAGE, "region__code"))
     if status:
         if status not in FlagStatus.values:
             raise invalid("flag.invalid_status", _("Choose a status of the list."), "status")
@@ -189,9 +189,9 @@ def flag_review(*, actor: Actor, flag_id: int, decision: str, note: str = "") ->
         if flag.status != FlagStatus.OPEN:
             raise conflict(
                 "flag.reviewed",
-                _("This flag was already reviewed: %(status)s."),
+                _("This flag was already reviewed: %(state)s."),
                 "flag_id",
-                status=FlagStatus(flag.status).label,
+                state=FlagStatus(flag.status).label,
             )
         flag.status = DECISIONS[decision]
         flag.reviewed_at = clock.now()
