@@ -97,7 +97,7 @@ def programs_open(*, region: str | None = None) -> QuerySet[Program]:
     """Published programmes claimable now with vouchers left (spent in `region` when given)."""
     now = clock.now()
     programs = program_list(status=[ProgramStatus.PUBLISHED], region=region)
-    return programs.filter(claim_opens__lte=now, claim_closes__gt=now, remaining__gt=0)
+    return programs.filter(claim_opens__lte=now, claim_closes__gt=now).filter(Q(remaining__gt=0))
 
 
 def program_get(program_id: Any, *, actor: Actor | None = None) -> Program:

@@ -8,10 +8,14 @@ movement of money is a balanced ledger transaction in the same database transact
 
 import dataclasses
 import datetime as dt
+import itertools
+import random
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock, pii
@@ -24,10 +28,11 @@ from fangyi.people.models import Person
 from fangyi.regions.errors import region_not_found
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_path
+from fangyi.vouchers import fraud
 from fangyi.vouchers.choices import ClaimMode, EligibleGroup, FunderKind, MerchantCategory, ProgramStatus
-from fangyi.vouchers.errors import conflict, invalid
-from fangyi.vouchers.models import Denomination, Eligibility, Program
-from fangyi.vouchers.selectors import MANAGE, program_not_found
+from fangyi.vouchers.errors import VouchersError, conflict, invalid, not_found
+from fangyi.vouchers.models import Denomination, Eligibility, LotteryEntry, Program, Voucher
+from fangyi.vouchers.selectors import MANAGE, program_not_found, resident_of
 
 NAME_MAX = 128
 LIMIT_MAX = 100
@@ -234,7 +239,9 @@ def program_create(
             valid_until=ends,
             created_by_id=actor.pk,
         )
-        program.regions.set(paths)
+        Program.regions.through.objects.bulk_create(
+            [Program.regions.through(program_id=program.pk, region_id=path) for path in paths]
+        )
         for kind in kinds:
             kind.program = program
         Denomination.objects.bulk_create(kinds)
@@ -334,3 +341,190 @@ def eligibility_add(*, actor: Actor, program_id: Any, group: str, id_numbers: li
             data={"group": group, "added": added, "already": len(listed)},
         )
     return EligibilityResult(added=added, already=len(people) - added)
+
+
+# Claims and the lottery ---------------------------------------------------------------------------
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed at a till
+CODE_LENGTH = 12
+
+
+@dataclasses.dataclass(frozen=True)
+class DrawResult:
+    entries: int
+    winners: int
+    issued: int
+
+
+def voucher_code() -> str:
+    """12 random characters (60 bits): unguessable, and a collision among millions is negligible."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _claimable_program(program_id: Any) -> Program:
+    """A published programme whose claiming window is open now (drafts do not exist for residents)."""
+    program = row_by_key(Program.objects.all(), program_id)
+    if program is None or program.status == ProgramStatus.DRAFT:
+        raise program_not_found()
+    now = clock.now()
+    if program.status != ProgramStatus.PUBLISHED or not program.claim_opens <= now < program.claim_closes:
+        raise conflict("program.not_open", _("This programme is not open for claiming now."))
+    return program
+
+
+def _sold_out() -> VouchersError:
+    return conflict("claim.sold_out", _("All the vouchers have been claimed."))
+
+
+def _limit_reached(limit: int) -> VouchersError:
+    return conflict(
+        "claim.limit_reached",
+        _("You already hold the %(limit)s voucher(s) of this programme a resident may claim."),
+        limit=limit,
+    )
+
+
+def _kinds_with_stock(program: Program, denomination_id: Any) -> list[int]:
+    """The kinds a claim may take from, in order: the one asked for, or those with stock left."""
+    kinds = Denomination.objects.filter(program=program, remaining__gt=0)
+    if denomination_id is not None:
+        if row_by_key(kinds, denomination_id) is None:
+            if row_by_key(Denomination.objects.filter(program=program), denomination_id) is None:
+                raise not_found("denomination.not_found", _("No such kind of voucher."), "denomination_id")
+            raise _sold_out()
+        return [int(denomination_id)]
+    found = list(kinds.order_by("face_value_fen", "threshold_fen").values_list("pk", flat=True))
+    if not found:
+        raise _sold_out()
+    return found
+
+
+def voucher_claim(*, actor: Actor, program_id: Any, denomination_id: int | None = None) -> Voucher:
+    """The signed-in resident claims a voucher of a first-come or eligibility-list programme (of
+    kind `denomination_id`, or of the first kind with stock left).
+
+    The stock is taken by a guarded decrement (`remaining > 0`) as the last statement before the
+    commit, so the row lock every claim of the kind queues on is held for the commit only; when
+    it finds no stock left the voucher inserted just before is rolled back with it."""
+    person = resident_of(actor)
+    program = _claimable_program(program_id)
+    if program.claiming == ClaimMode.LOTTERY:
+        raise conflict(
+            "claim.lottery", _("Vouchers of this programme are drawn by lottery: enter it instead.")
+        )
+    if (
+        program.claiming == ClaimMode.LIST
+        and not Eligibility.objects.filter(program=program, person_id=person.pk).exists()
+    ):
+        raise conflict("claim.not_eligible", _("You are not on this programme's eligibility list."))
+    kinds = _kinds_with_stock(program, denomination_id)
+    limit = program.per_person_limit
+    try:
+        with transaction.atomic():
+            slot = Voucher.objects.filter(program=program, holder_id=person.pk).count() + 1
+            if slot > limit:
+                raise _limit_reached(limit)
+            voucher = Voucher(
+                code=voucher_code(),
+                program=program,
+                denomination_id=kinds[0],
+                holder_id=person.pk,
+                slot=slot,
+                claimed_in_id=person.home_region_id,
+                claimed_at=clock.now(),
+            )
+            voucher.save(force_insert=True)
+            fraud.screen_claim(voucher)
+            for kind in kinds:
+                if Denomination.objects.filter(pk=kind, remaining__gt=0).update(remaining=F("remaining") - 1):
+                    break
+            else:
+                raise _sold_out()
+            if kind != voucher.denomination_id:
+                Voucher.objects.filter(pk=voucher.pk).update(denomination_id=kind)
+                voucher.denomination_id = kind
+    except IntegrityError:
+        # The same resident's claim at the same moment took this slot.
+        raise _limit_reached(limit) from None
+    return voucher
+
+
+def lottery_enter(*, actor: Actor, program_id: Any) -> LotteryEntry:
+    """The signed-in resident enters a lottery programme while its claiming window is open."""
+    person = resident_of(actor)
+    program = _claimable_program(program_id)
+    if program.claiming != ClaimMode.LOTTERY:
+        raise conflict("lottery.not_lottery", _("This programme has no lottery."))
+    try:
+        with transaction.atomic():
+            return LotteryEntry.objects.create(
+                program=program, person_id=person.pk, region_id=person.home_region_id, entered_at=clock.now()
+            )
+    except IntegrityError:
+        raise conflict("lottery.entered", _("You have already entered this lottery.")) from None
+
+
+def lottery_draw(*, actor: Actor, program_id: Any, seed: int | None = None) -> DrawResult:
+    """Draw a lottery programme once claiming has closed: the entries in a random order (from
+    `seed`, recorded in the audit, so the draw can be replayed) each win one voucher in turn while
+    stock lasts, then a second in the same order up to the per-person limit, and so on."""
+    require(actor, MANAGE)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63):
+        raise invalid("lottery.invalid_seed", _("Give a whole number from 0 as the seed."), "seed")
+    with transaction.atomic():
+        program = _managed_program(actor, program_id, lock=True)
+        if program.claiming != ClaimMode.LOTTERY:
+            raise conflict("lottery.not_lottery", _("This programme has no lottery."))
+        if program.drawn_at is not None:
+            raise conflict("lottery.drawn", _("This lottery has already been drawn."))
+        now = clock.now()
+        if program.status == ProgramStatus.DRAFT or now < program.claim_closes:
+            raise conflict("lottery.not_closed", _("The lottery is drawn once its entries have closed."))
+        seed = secrets.randbits(63) if seed is None else seed
+        entries = list(
+            LotteryEntry.objects.filter(program=program).order_by("pk").only("pk", "person_id", "region_id")
+        )
+        random.Random(seed).shuffle(entries)
+        kinds = list(
+            Denomination.objects.filter(program=program, remaining__gt=0).order_by(
+                "face_value_fen", "threshold_fen"
+            )
+        )
+        # Round by round through the shuffled entries, against the stock kind by kind.
+        turns = ((slot, entry) for slot in range(1, program.per_person_limit + 1) for entry in entries)
+        pool = itertools.chain.from_iterable(itertools.repeat(kind, kind.remaining) for kind in kinds)
+        vouchers = [
+            Voucher(
+                code=voucher_code(),
+                program=program,
+                denomination=kind,
+                holder_id=entry.person_id,
+                slot=slot,
+                claimed_in_id=entry.region_id,
+                claimed_at=now,
+            )
+            for (slot, entry), kind in zip(turns, pool, strict=False)
+        ]
+        Voucher.objects.bulk_create(vouchers, batch_size=2000)
+        for kind in kinds:
+            used = sum(1 for voucher in vouchers if voucher.denomination_id == kind.pk)
+            if used:
+                Denomination.objects.filter(pk=kind.pk).update(remaining=F("remaining") - used)
+        for voucher in vouchers:
+            fraud.screen_claim(voucher)
+        winners = sorted({voucher.holder_id for voucher in vouchers}, key=str)
+        LotteryEntry.objects.filter(program=program).update(won=False)
+        for start in range(0, len(winners), 1000):
+            LotteryEntry.objects.filter(program=program, person_id__in=winners[start : start + 1000]).update(
+                won=True
+            )
+        program.drawn_at = now
+        program.save(update_fields=["drawn_at"])
+        audit_record(
+            actor=actor,
+            action="voucher_program.lottery_draw",
+            obj=program,
+            region_path=program.region_id,
+            data={"seed": seed, "entries": len(entries), "winners": len(winners), "issued": len(vouchers)},
+        )
+    return DrawResult(entries=len(entries), winners=len(winners), issued=len(vouchers))
