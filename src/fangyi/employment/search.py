@@ -351,7 +351,7 @@ def seekers_for_post(post: JobPost) -> QuerySet[Seeker]:
     components = {
         "occupation": Case(When(occupation_id=post.occupation_id, then=_float(1.0)), default=_float(0.0)),
         "skills": skills,
-        "distance": _distance("region_id", post.region_id),
+        "distance": _distance("region__code", post.region_id),
         "salary": Case(
             When(expected_salary__lte=post.salary_min, then=_float(1.0)),
             When(expected_salary__lte=post.salary_max, then=_float(0.5)),

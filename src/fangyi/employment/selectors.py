@@ -129,7 +129,7 @@ def _employers_q(actor: Actor, field: str = "") -> Q:
     """Employers the actor reads: its own accounts' and, for officials, those in their area."""
     prefix = f"{field}__" if field else ""
     own = Q(**{f"{prefix}accounts": actor.pk}) if actor.prefixes_for(POST) else Q(pk__in=[])
-    return own | scope_q(actor, VIEW, f"{prefix}region_id")
+    return own | scope_q(actor, VIEW, f"{prefix}region__code")
 
 
 def employers_visible(actor: Actor) -> QuerySet[Employer]:
@@ -259,7 +259,7 @@ def hires_per_day(
             raise employer_not_found()
         employers = Employer.objects.filter(pk=employer_id)
     if region:
-        employers = employers.filter(region_id__startswith=region)
+        employers = employers.filter(region__code__startswith=region)
     start = dt.datetime.combine(since, dt.time.min, tzinfo=clock.SHANGHAI)
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=clock.SHANGHAI)
     rows = (
