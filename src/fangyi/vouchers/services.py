@@ -14,13 +14,14 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock, pii
-from fangyi.core.access import Actor, covers, require
-from fangyi.core.errors import DomainError, ValidationFailed
+from fangyi.core.access import Actor, covers, require, require_any, scope_q
+from fangyi.core.errors import DomainError, NotFound, ValidationFailed
 from fangyi.core.selectors import row_by_key
 from fangyi.core.services import audit_record
 from fangyi.core.validators import parse_id_number
@@ -28,11 +29,31 @@ from fangyi.people.models import Person
 from fangyi.regions.errors import region_not_found
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_path
-from fangyi.vouchers import fraud
-from fangyi.vouchers.choices import ClaimMode, EligibleGroup, FunderKind, MerchantCategory, ProgramStatus
+from fangyi.vouchers import fraud, ledger
+from fangyi.vouchers.choices import (
+    ClaimMode,
+    EligibleGroup,
+    EntryKind,
+    FunderKind,
+    LedgerAccount,
+    MerchantCategory,
+    MerchantStatus,
+    ProgramStatus,
+    RedemptionStatus,
+    VoucherStatus,
+)
 from fangyi.vouchers.errors import VouchersError, conflict, invalid, not_found
-from fangyi.vouchers.models import Denomination, Eligibility, LotteryEntry, Program, Voucher
-from fangyi.vouchers.selectors import MANAGE, program_not_found, resident_of
+from fangyi.vouchers.models import (
+    Denomination,
+    Eligibility,
+    LotteryEntry,
+    Merchant,
+    Program,
+    Redemption,
+    Settlement,
+    Voucher,
+)
+from fangyi.vouchers.selectors import MANAGE, MERCHANT, merchant_not_found, program_not_found, resident_of
 
 NAME_MAX = 128
 LIMIT_MAX = 100
@@ -528,3 +549,274 @@ def lottery_draw(*, actor: Actor, program_id: Any, seed: int | None = None) -> D
             data={"seed": seed, "entries": len(entries), "winners": len(winners), "issued": len(vouchers)},
         )
     return DrawResult(entries=len(entries), winners=len(winners), issued=len(vouchers))
+
+
+# Redemptions and refunds --------------------------------------------------------------------------
+
+ORDER_NO_MAX = 64
+AMOUNT_MAX = 2_147_483_647
+
+
+def yuan(fen: int) -> str:
+    """Fen as yuan with two decimals, as a till shows it."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _voucher_not_found() -> NotFound:
+    return not_found("voucher.not_found", _("No voucher has this code."), "code")
+
+
+def _already_redeemed() -> VouchersError:
+    return conflict("voucher.already_redeemed", _("This voucher has already been used."), "code")
+
+
+def _order_no(raw: Any) -> str:
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not 1 <= len(text) <= ORDER_NO_MAX or not text.isprintable():
+        raise invalid(
+            "redeem.invalid_order_no",
+            _("Give the order number: 1 to %(limit)s printable characters."),
+            "order_no",
+            limit=ORDER_NO_MAX,
+        )
+    return text
+
+
+def _code(raw: Any) -> str:
+    """A voucher code as typed at a till: spaces and case do not matter."""
+    return "".join(raw.split()).upper() if isinstance(raw, str) else ""
+
+
+def _replay(merchant: Merchant, order_no: str, code: str, amount: int) -> Redemption | None:
+    """The merchant's redemption of this order, if there is one: the same request again gets it
+    back; anything else under the same order number is refused."""
+    done = Redemption.objects.select_related("voucher").filter(merchant=merchant, order_no=order_no).first()
+    if done is None:
+        return None
+    if done.voucher.code != code or done.order_amount_fen != amount:
+        raise conflict(
+            "redeem.order_replayed",
+            _("This order number was already used with another voucher or amount."),
+            "order_no",
+        )
+    return done
+
+
+def voucher_redeem(
+    *, actor: Actor, merchant_id: Any, code: str, order_no: str, order_amount_fen: int
+) -> tuple[Redemption, bool]:
+    """A merchant's login spends a voucher against one of its orders; the second value says whether
+    this call redeemed it (False: the same order was already redeemed, nothing is written).
+
+    The order number makes it idempotent: the same merchant, order, code and amount again return
+    the first redemption, whatever the voucher has become since; the same order with anything else
+    is refused. The voucher turns redeemed by one guarded UPDATE (`status = 'held'`), so of
+    concurrent redemptions of one voucher exactly one passes."""
+    require(actor, MERCHANT)
+    merchant = row_by_key(
+        Merchant.objects.filter(accounts=actor.pk).only("pk", "status", "category", "region_id"), merchant_id
+    )
+    if merchant is None:
+        raise merchant_not_found()
+    if merchant.status != MerchantStatus.APPROVED:
+        raise conflict("merchant.not_approved", _("This merchant is not approved to take vouchers."))
+    number = _order_no(order_no)
+    amount = _count(order_amount_fen, 1, AMOUNT_MAX)
+    if amount is None:
+        raise invalid("redeem.invalid_amount", _("Give the order's amount, above zero."), "order_amount_fen")
+    code = _code(code)
+    try:
+        return _redeem(actor, merchant, code, number, amount), True
+    except (DomainError, IntegrityError) as refusal:
+        # A refusal may be a replay (the voucher is spent, by this very order): look it up only now,
+        # so that a first redemption costs no look-up.
+        replayed = _replay(merchant, number, code, amount)
+        if replayed is not None:
+            return replayed, False
+        if isinstance(refusal, IntegrityError):
+            raise _already_redeemed() from None
+        raise
+
+
+def _redeem(actor: Actor, merchant: Merchant, code: str, order_no: str, amount: int) -> Redemption:
+    voucher = None
+    if len(code) == CODE_LENGTH and set(code) <= set(CODE_ALPHABET):
+        voucher = Voucher.objects.select_related("program", "denomination").filter(code=code).first()
+    if voucher is None:
+        raise _voucher_not_found()
+    program, kind = voucher.program, voucher.denomination
+    now = clock.now()
+    if now < program.valid_from:
+        raise conflict("voucher.not_yet_valid", _("This voucher cannot be used yet."), "code")
+    if now > program.valid_until:
+        raise conflict("voucher.expired", _("This voucher has expired."), "code")
+    if merchant.category not in program.categories:
+        raise conflict("voucher.wrong_category", _("This voucher is not good at this kind of shop."), "code")
+    regions = Program.regions.through.objects.filter(program_id=program.pk).values_list(
+        "region_id", flat=True
+    )
+    if not any(merchant.region_id.startswith(region) for region in regions):
+        raise conflict("voucher.foreign_region", _("This voucher is not good in this shop's region."), "code")
+    if amount < kind.threshold_fen:
+        raise conflict(
+            "redeem.below_threshold",
+            _("This voucher needs a spend of at least %(threshold)s yuan."),
+            "order_amount_fen",
+            threshold=yuan(kind.threshold_fen),
+        )
+    if voucher.status != VoucherStatus.HELD:
+        raise _already_redeemed()
+    with transaction.atomic():
+        if not Voucher.objects.filter(pk=voucher.pk, status=VoucherStatus.HELD).update(
+            status=VoucherStatus.REDEEMED, redeemed_at=now
+        ):
+            raise _already_redeemed()
+        voucher.status, voucher.redeemed_at = VoucherStatus.REDEEMED, now
+        redemption = Redemption(
+            merchant=merchant,
+            voucher=voucher,
+            order_no=order_no,
+            order_amount_fen=amount,
+            discount_fen=kind.face_value_fen,
+            redeemed_at=now,
+            redeemed_by_id=actor.pk,
+        )
+        redemption.save(force_insert=True)
+        ledger.post(
+            kind=EntryKind.REDEMPTION,
+            program_id=program.pk,
+            legs=[
+                (LedgerAccount.EXPENSE, None, kind.face_value_fen),
+                (LedgerAccount.PAYABLE, merchant.pk, -kind.face_value_fen),
+            ],
+            redemption=redemption,
+        )
+        fraud.screen_redemption(redemption)
+    return redemption
+
+
+def _redemption_not_found() -> NotFound:
+    return not_found("redemption.not_found", _("No such redemption."), "redemption_id")
+
+
+def redemption_refund(*, actor: Actor, redemption_id: Any) -> Redemption:
+    """Undo a redemption not yet settled (the order was cancelled): the voucher is held again and
+    the ledger reversed. By an account of the merchant, or an official overseeing it."""
+    require_any(actor, MERCHANT, MANAGE)
+    with transaction.atomic():
+        redemption = row_by_key(Redemption.objects.select_related("merchant", "voucher"), redemption_id)
+        if redemption is None:
+            raise _redemption_not_found()
+        merchant = redemption.merchant
+        if not covers(actor, MANAGE, merchant.region_id) and not (
+            actor.prefixes_for(MERCHANT) and merchant.accounts.filter(pk=actor.pk).exists()
+        ):
+            raise _redemption_not_found()
+        now = clock.now()
+        # Guarded like the redemption: of a refund and a settlement (or two refunds) at the same
+        # moment, one passes and the other reads what it did.
+        if not Redemption.objects.filter(
+            pk=redemption.pk, status=RedemptionStatus.DONE, settlement__isnull=True
+        ).update(status=RedemptionStatus.REFUNDED, refunded_at=now):
+            redemption.refresh_from_db(fields=["status", "settlement"])
+            if redemption.status == RedemptionStatus.REFUNDED:
+                raise conflict("redemption.refunded", _("This redemption has already been refunded."))
+            raise conflict(
+                "redemption.settled", _("This redemption has been settled: it cannot be refunded.")
+            )
+        redemption.status, redemption.refunded_at = RedemptionStatus.REFUNDED, now
+        Voucher.objects.filter(pk=redemption.voucher_id, status=VoucherStatus.REDEEMED).update(
+            status=VoucherStatus.HELD, redeemed_at=None
+        )
+        ledger.post(
+            kind=EntryKind.REFUND,
+            program_id=redemption.voucher.program_id,
+            legs=[
+                (LedgerAccount.EXPENSE, None, -redemption.discount_fen),
+                (LedgerAccount.PAYABLE, merchant.pk, redemption.discount_fen),
+            ],
+            redemption=redemption,
+        )
+        audit_record(
+            actor=actor,
+            action="voucher_redemption.refund",
+            obj=redemption,
+            region_path=merchant.region_id,
+            data={"order_no": redemption.order_no, "discount_fen": redemption.discount_fen},
+        )
+    return redemption
+
+
+# Settlement ---------------------------------------------------------------------------------------
+
+
+def settlement_run(*, actor: Actor | None, today: dt.date | None = None) -> list[Settlement]:
+    """Pay merchants for the redemptions whose hold period has passed: every redemption still
+    standing and unsettled whose local business day is at least FANGYI_VOUCHER_HOLD_DAYS before
+    `today`, one settlement per programme, merchant and day, cleared in the ledger against the
+    programme's funds. `actor` None is the daily system run; an official settles the merchants of
+    their jurisdiction. Idempotent: a second run finds nothing new."""
+    if actor is not None:
+        require(actor, MANAGE)
+    last_day = (today or clock.today()) - dt.timedelta(days=settings.FANGYI_VOUCHER_HOLD_DAYS)
+    before = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=clock.SHANGHAI)
+    due = Redemption.objects.filter(
+        status=RedemptionStatus.DONE, settlement__isnull=True, redeemed_at__lt=before
+    )
+    if actor is not None:
+        due = due.filter(scope_q(actor, MANAGE, "merchant__region__code"))
+    settled: list[Settlement] = []
+    with transaction.atomic():
+        # Locked in key order (two runs at once queue rather than deadlock); a refund racing this
+        # run waits, then finds the redemption settled.
+        rows = list(
+            due.select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "voucher__program_id",
+                "merchant_id",
+                "merchant__region_id",
+                "redeemed_at",
+                "discount_fen",
+            )
+        )
+        groups: dict[tuple[int, int, dt.date], list[tuple[int, int]]] = {}
+        regions: dict[int, str] = {}
+        for pk, program_id, merchant_id, region_id, redeemed_at, discount in rows:
+            day = redeemed_at.astimezone(clock.SHANGHAI).date()
+            groups.setdefault((program_id, merchant_id, day), []).append((pk, discount))
+            regions[merchant_id] = region_id
+        now = clock.now()
+        for (program_id, merchant_id, day), items in sorted(groups.items()):
+            amount, count = sum(discount for _pk, discount in items), len(items)
+            settlement, created = Settlement.objects.get_or_create(
+                program_id=program_id,
+                merchant_id=merchant_id,
+                business_day=day,
+                defaults={"amount_fen": amount, "redemptions": count, "settled_at": now},
+            )
+            if not created:
+                # Redemptions of a day already settled (made while the day was being settled).
+                Settlement.objects.filter(pk=settlement.pk).update(
+                    amount_fen=F("amount_fen") + amount, redemptions=F("redemptions") + count
+                )
+                settlement.refresh_from_db()
+            ids = [pk for pk, _discount in items]
+            for start in range(0, len(ids), 1000):
+                Redemption.objects.filter(pk__in=ids[start : start + 1000]).update(settlement=settlement)
+            ledger.post(
+                kind=EntryKind.SETTLEMENT,
+                program_id=program_id,
+                legs=[(LedgerAccount.PAYABLE, merchant_id, amount), (LedgerAccount.FUNDS, None, -amount)],
+                settlement=settlement,
+            )
+            audit_record(
+                actor=actor,
+                action="voucher_settlement.create",
+                obj=settlement,
+                region_path=regions[merchant_id],
+                data={"business_day": day.isoformat(), "amount_fen": amount, "redemptions": count},
+            )
+            settled.append(settlement)
+    return settled
