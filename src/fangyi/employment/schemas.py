@@ -1,5 +1,5 @@
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -54,7 +54,7 @@ class JobPostOut(Schema):
 
 
 class WhyOut(Schema):
-    component: str = Field(description="text, occupation, distance, salary or recency")
+    component: str = Field(description="text, occupation, skills, distance, salary or recency")
     label: str = Field(description="the component's name in the request's language")
     value: float
     weight: float
@@ -83,3 +83,139 @@ class JobPostIn(Schema):
     shifts: Annotated[str, Field(max_length=400, pattern=NO_NUL_PATTERN)] = ""
     transport_offered: bool = False
     closing_date: Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
+
+
+TravelOut = Literal["can_travel", "cannot_travel"]
+Note = Annotated[str, Field(max_length=1000, pattern=NO_NUL_PATTERN)]
+
+
+class SeekerIn(Schema):
+    region: Annotated[str, Field(max_length=12, pattern=NO_NUL_PATTERN)] = Field(
+        description="where they look for work: a county, township or village code"
+    )
+    available_from: Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
+    occupation: OccupationCode | None = Field(default=None, description="the wanted occupation's code")
+    skills: Annotated[str, Field(max_length=1000, pattern=NO_NUL_PATTERN)] = Field(
+        default="", description="space-separated: 叉车 焊工 电工证"
+    )
+    expected_salary: Yuan = Field(default=0, description="expected monthly pay in yuan (0: any)")
+    visible: bool = Field(default=True, description="whether employers may find them")
+
+
+class SeekerOut(Schema):
+    id: int
+    region: str
+    place: str
+    occupation: str | None
+    occupation_name: str
+    skills: str
+    expected_salary: int
+    available_from: dt.date
+    visible: bool
+    updated_at: dt.datetime
+    travel: TravelOut = Field(description="whether their health code lets them travel to work")
+
+
+class JobApplicationIn(Schema):
+    note: Note = ""
+
+
+class JobApplicationStageIn(Schema):
+    stage: Annotated[str, Field(max_length=20, pattern=NO_NUL_PATTERN)] = Field(
+        description="shortlisted, interview, offered, hired (each the next one) or rejected"
+    )
+    note: Note = ""
+
+
+class JobApplicationOut(Schema):
+    """An application as the seeker sees it."""
+
+    id: int
+    job_id: int
+    title: str
+    employer: str
+    stage: str
+    note: str
+    applied_at: dt.datetime
+    updated_at: dt.datetime
+    hired_at: dt.datetime | None
+
+
+class JobStageChangeOut(Schema):
+    stage: str
+    changed_at: dt.datetime
+    note: str
+
+
+class JobApplicantOut(Schema):
+    """An application as the employer sees it: the name masked until shortlisted, whether the
+    seeker can travel (never their health code), never their identity number."""
+
+    id: int
+    job_id: int
+    seeker_id: int
+    name: str
+    travel: TravelOut
+    occupation: str | None
+    occupation_name: str
+    skills: str
+    expected_salary: int
+    available_from: dt.date
+    stage: str
+    note: str
+    applied_at: dt.datetime
+    updated_at: dt.datetime
+    hired_at: dt.datetime | None
+    history: list[JobStageChangeOut]
+
+
+class SeekerMatchOut(Schema):
+    """A seeker recommended for a post, with the ranking's score and why."""
+
+    seeker_id: int
+    name: str = Field(description="masked: 张**")
+    travel: TravelOut
+    region: str
+    occupation: str | None
+    occupation_name: str
+    skills: str
+    expected_salary: int
+    available_from: dt.date
+    score: float
+    why: list[WhyOut]
+
+
+class JobRecommendationFilter(Schema):
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+class JobHiresFilter(Schema):
+    since: Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
+    until: Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
+    region: RegionCode | None = Field(default=None, description="employers in this region or below it")
+    employer: RowId | None = Field(default=None, description="one employer's id")
+
+
+class JobHireDayOut(Schema):
+    employer_id: int
+    employer: str
+    day: dt.date = Field(description="the day in Changsha's time")
+    hires: int
+
+
+class EmployerIn(Schema):
+    name: Annotated[str, Field(max_length=400, pattern=NO_NUL_PATTERN)] = ""
+    region: Annotated[str, Field(max_length=12, pattern=NO_NUL_PATTERN)] = ""
+    credit_code: Annotated[str, Field(max_length=40, pattern=NO_NUL_PATTERN)] = ""
+    enterprise_id: RowId | None = Field(
+        default=None, description="a resumption enterprise you act for: its name, code and region"
+    )
+
+
+class EmployerOut(Schema):
+    id: int
+    name: str
+    credit_code: str
+    region: str
+    enterprise_id: int | None
+    registered_at: dt.datetime

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
-from fangyi.core.access import Actor, covers, require_any, scope_q
+from fangyi.core.access import Actor, covers, require, require_any, scope_q
 from fangyi.core.validators import mask_name
 from fangyi.employment.choices import Stage
 from fangyi.employment.errors import EmploymentError, employer_not_found, job_not_found
@@ -118,10 +118,8 @@ def places(posts: list[JobPost]) -> dict[str, str]:
 
 
 def employers_mine(actor: Actor) -> QuerySet[Employer]:
-    """The employers the actor is an account of."""
-    require_any(actor, POST, VIEW)
-    if not actor.prefixes_for(POST) or getattr(actor, "pk", None) is None:
-        return Employer.objects.none()
+    """The employers the actor (an employer login) is an account of."""
+    require(actor, POST)
     return Employer.objects.filter(accounts=actor.pk).select_related("region")
 
 
