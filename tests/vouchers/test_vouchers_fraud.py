@@ -321,3 +321,23 @@ def test_bad_queue_filters_are_refused(county_official, filters, code):
     with pytest.raises(DomainError) as caught:
         fraud.flags_for(county_official, **filters)
     assert (caught.value.code, caught.value.status) == (code, 400)
+
+
+def test_the_redemption_service_screens_each_redemption(generous, resident, merchant, merchant_login):
+    first, second = (services.voucher_claim(actor=resident, program_id=generous.pk) for _ in range(2))
+    for number, ticket in enumerate((first, second)):
+        services.voucher_redeem(
+            actor=merchant_login,
+            merchant_id=merchant.pk,
+            code=ticket.code,
+            order_no=f"SPLIT-{number}",
+            order_amount_fen=10000,
+        )
+    flag = FraudFlag.objects.get()
+    assert (flag.rule, flag.region_id, flag.merchant, flag.voucher) == (
+        FraudRule.SPLIT_ORDER,
+        TOWNSHIP,
+        merchant,
+        second,
+    )
+    assert flag.detail["orders"] == ["SPLIT-0", "SPLIT-1"]

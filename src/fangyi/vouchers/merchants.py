@@ -12,15 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require, require_any, scope_q
-from fangyi.core.errors import DomainError, NotFound
+from fangyi.core.errors import DomainError
 from fangyi.core.selectors import row_by_key
 from fangyi.core.services import audit_record
 from fangyi.core.validators import credit_code_check
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_path
 from fangyi.vouchers.choices import MerchantCategory, MerchantStatus
-from fangyi.vouchers.errors import conflict, invalid, not_found
+from fangyi.vouchers.errors import conflict, invalid
 from fangyi.vouchers.models import Merchant
+from fangyi.vouchers.selectors import merchant_not_found
 
 VIEW = "vouchers.view"
 MANAGE = "vouchers.manage"
@@ -37,10 +38,6 @@ TRANSITIONS = {
     "reinstate": ((MerchantStatus.SUSPENDED,), MerchantStatus.APPROVED),
 }
 NEEDS_NOTE = {"reject", "suspend"}
-
-
-def merchant_not_found() -> NotFound:
-    return not_found("merchant.not_found", _("No such merchant."), "merchant_id")
 
 
 def is_account(actor: Actor | None, merchant: Merchant) -> bool:
