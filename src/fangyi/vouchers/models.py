@@ -394,7 +394,7 @@ class FraudFlag(models.Model):
     program = models.ForeignKey(
         Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="+"
     )
-    # The region whose officials review it (the merchant's, or the claimer's for a claim).
+    # The region whose officials review it (the merchant's, or the programme's issuing region for a claim).
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
     holder = models.ForeignKey(
         Person, verbose_name=_("holder"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
