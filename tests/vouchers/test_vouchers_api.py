@@ -1,5 +1,7 @@
 """The vouchers API at /api/v1/vouchers: each route's success and refusals over HTTP."""
 
+import functools
+
 import pytest
 from tests.vouchers.conftest import COUNTY, DAY, NOW, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 
@@ -7,7 +9,7 @@ from fangyi.accounts.choices import Role
 from fangyi.core import clock
 from fangyi.people.services import person_register
 from fangyi.vouchers.choices import ClaimMode, EligibleGroup, FunderKind, MerchantCategory, MerchantStatus
-from fangyi.vouchers.models import FraudFlag, LotteryEntry, Merchant, Program, Voucher
+from fangyi.vouchers.models import FraudFlag, LotteryEntry, Merchant, Program, Redemption, Voucher
 
 P = "/vouchers"
 
@@ -352,3 +354,114 @@ def test_merchant_registration_refusals(api_client, merchant_login, county_offic
     assert Merchant.objects.count() == 0
     response = api_client.post(f"{P}/merchants", json=merchant_body(), user=county_official)
     assert response.status_code == 201 and response.json()["status"] == "approved"
+
+
+# Redemptions, refunds and settlements -------------------------------------------------------------
+
+
+def redeem_body(merchant, voucher, **fields):
+    body = {"merchant_id": merchant.pk, "code": voucher.code, "order_no": "A-1001", "order_amount_fen": 12000}
+    body.update(fields)
+    return body
+
+
+def test_a_redemption_is_idempotent_by_order(api_client, merchant, merchant_login, voucher):
+    body = redeem_body(merchant, voucher)
+    response = api_client.post(f"{P}/redemptions", json=body, user=merchant_login)
+    assert response.status_code == 201, response.json()
+    first = response.json()
+    assert (
+        first["discount_fen"] == 2000 and first["status"] == "done" and first["voucher_code"] == voucher.code
+    )
+    replay = api_client.post(f"{P}/redemptions", json=body, user=merchant_login)
+    assert replay.status_code == 200 and replay.json() == first
+    changed = redeem_body(merchant, voucher, order_amount_fen=15000)
+    error(
+        api_client.post(f"{P}/redemptions", json=changed, user=merchant_login), 409, "redeem.order_replayed"
+    )
+    again = redeem_body(merchant, voucher, order_no="A-1002")
+    error(
+        api_client.post(f"{P}/redemptions", json=again, user=merchant_login), 409, "voucher.already_redeemed"
+    )
+    assert Redemption.objects.count() == 1
+
+
+def test_redemption_refusals(api_client, merchant, merchant_login, make_merchant, voucher, resident):
+    post = functools.partial(api_client.post, f"{P}/redemptions", user=merchant_login)
+    error(post(json=redeem_body(merchant, voucher, order_amount_fen=9999)), 409, "redeem.below_threshold")
+    error(post(json=redeem_body(merchant, voucher, code="ZZZZZZZZZZZZ")), 404, "voucher.not_found")
+    error(post(json=redeem_body(merchant, voucher, order_amount_fen=0)), 400, "redeem.invalid_amount")
+    error(post(json=redeem_body(merchant, voucher, order_no=" ")), 400, "redeem.invalid_order_no")
+    error(post(json=redeem_body(merchant, voucher, order_amount_fen="一百二十")), 422, "validation_error")
+    error(post(json=redeem_body(merchant, voucher, merchant_id=0)), 422, "validation_error")
+    error(post(data="[", content_type="application/json"), 400, "http_error")
+    # Another merchant's shop, whoever's login it is, is not found for this one.
+    elsewhere = make_merchant()
+    error(post(json=redeem_body(elsewhere, voucher)), 404, "merchant.not_found")
+    pending = make_merchant(status=MerchantStatus.PENDING, login=merchant_login)
+    error(post(json=redeem_body(pending, voucher)), 409, "merchant.not_approved")
+    response = api_client.post(f"{P}/redemptions", json=redeem_body(merchant, voucher), user=resident)
+    error(response, 403, "permission_denied")
+    error(api_client.post(f"{P}/redemptions", json=redeem_body(merchant, voucher)), 401, "unauthenticated")
+    assert Redemption.objects.count() == 0
+    voucher.refresh_from_db()
+    assert voucher.status == "held"
+
+
+def test_a_refund_restores_the_voucher(
+    api_client, merchant, merchant_login, voucher, other_official, resident
+):
+    redeemed = api_client.post(f"{P}/redemptions", json=redeem_body(merchant, voucher), user=merchant_login)
+    refund = f"{P}/redemptions/{redeemed.json()['id']}/refund"
+    error(api_client.post(refund, user=other_official), 404, "redemption.not_found")
+    assert api_client.post(refund, user=resident).status_code == 403
+    response = api_client.post(refund, user=merchant_login)
+    assert response.status_code == 200 and response.json()["status"] == "refunded"
+    assert response.json()["refunded_at"] is not None
+    error(api_client.post(refund, user=merchant_login), 409, "redemption.refunded")
+    error(api_client.post(f"{P}/redemptions/999999/refund", user=merchant_login), 404, "redemption.not_found")
+    (held,) = api_client.get(f"{P}/mine", user=resident).json()["items"]
+    assert held["status"] == "held" and held["redeemed_at"] is None
+
+
+def test_redemptions_are_listed_for_the_merchant_and_the_county(
+    api_client, merchant, merchant_login, make_merchant, voucher, county_official, other_official, resident
+):
+    api_client.post(f"{P}/redemptions", json=redeem_body(merchant, voucher), user=merchant_login)
+    for user in (merchant_login, county_official):
+        body = api_client.get(f"{P}/redemptions?merchant={merchant.pk}", user=user).json()
+        assert body["count"] == 1 and body["items"][0]["order_no"] == "A-1001"
+    assert api_client.get(f"{P}/redemptions?status=refunded", user=merchant_login).json()["count"] == 0
+    today = NOW.date().isoformat()
+    assert api_client.get(f"{P}/redemptions?day={today}", user=merchant_login).json()["count"] == 1
+    assert api_client.get(f"{P}/redemptions", user=other_official).json()["count"] == 0
+    other = make_merchant()
+    error(
+        api_client.get(f"{P}/redemptions?merchant={other.pk}", user=merchant_login), 404, "merchant.not_found"
+    )
+    error(api_client.get(f"{P}/redemptions?day=someday", user=merchant_login), 422, "validation_error")
+    assert api_client.get(f"{P}/redemptions", user=resident).status_code == 403
+
+
+def test_settlement_after_the_hold_period(
+    api_client, merchant, merchant_login, voucher, county_official, other_official
+):
+    redeemed = api_client.post(f"{P}/redemptions", json=redeem_body(merchant, voucher), user=merchant_login)
+    assert api_client.post(f"{P}/settlements/run", user=county_official).json()["count"] == 0
+    with clock.frozen_at(NOW + 4 * DAY):
+        assert api_client.post(f"{P}/settlements/run", user=other_official).json()["count"] == 0
+        assert api_client.post(f"{P}/settlements/run", user=merchant_login).status_code == 403
+        response = api_client.post(f"{P}/settlements/run", user=county_official)
+        assert response.status_code == 200
+        (settled,) = response.json()["items"]
+        assert settled["amount_fen"] == 2000 and settled["redemptions"] == 1
+        assert settled["business_day"] == NOW.date().isoformat() and settled["merchant_id"] == merchant.pk
+        assert api_client.post(f"{P}/settlements/run", user=county_official).json()["count"] == 0
+        refund = f"{P}/redemptions/{redeemed.json()['id']}/refund"
+        error(api_client.post(refund, user=merchant_login), 409, "redemption.settled")
+    mine = api_client.get(f"{P}/settlements", user=merchant_login).json()
+    assert mine["count"] == 1 and mine["items"][0]["id"] == settled["id"]
+    assert (
+        api_client.get(f"{P}/settlements?merchant={merchant.pk}", user=county_official).json()["count"] == 1
+    )
+    assert api_client.get(f"{P}/settlements", user=other_official).json()["count"] == 0

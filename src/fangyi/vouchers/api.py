@@ -42,6 +42,7 @@ from fangyi.vouchers.schemas import (
     VoucherProgramIn,
     VoucherProgramOut,
     VoucherProgramPage,
+    VoucherRedeemIn,
     VoucherRedemptionFilter,
     VoucherRedemptionOut,
     VoucherRedemptionPage,
@@ -190,6 +191,10 @@ def flag_out(flag: FraudFlag) -> VoucherFlagOut:
     )
 
 
+def _redemption(actor: Actor, redemption_id: int) -> VoucherRedemptionOut:
+    return redemption_out(selectors.redemptions_of(actor).get(pk=redemption_id))
+
+
 def _program(program_id: int, actor: Actor | None = None) -> VoucherProgramOut:
     return program_out(selectors.program_get(program_id, actor=actor))
 
@@ -335,6 +340,16 @@ def merchant_review(
 # Redemptions and settlements ----------------------------------------------------------------------
 
 
+@router.post("/redemptions", response={200: VoucherRedemptionOut, 201: VoucherRedemptionOut, **ERRORS_WRITE})
+def redeem(request: HttpRequest, payload: VoucherRedeemIn) -> Status[VoucherRedemptionOut]:
+    """Spend a voucher against one of your orders: 201 when redeemed now, 200 with the same
+    redemption when the same order (code and amount) is sent again; the same order number with
+    another voucher or amount is 409 `redeem.order_replayed`."""
+    actor = request_actor(request)
+    redemption, created = services.voucher_redeem(actor=actor, **payload.dict())
+    return Status(201 if created else 200, _redemption(actor, redemption.pk))
+
+
 @router.get("/redemptions", response={200: VoucherRedemptionPage, **ERRORS_READ})
 def redemptions(request: HttpRequest, filters: Query[VoucherRedemptionFilter]) -> VoucherRedemptionPage:
     """Redemptions of the merchants you run or oversee, newest first."""
@@ -345,12 +360,28 @@ def redemptions(request: HttpRequest, filters: Query[VoucherRedemptionFilter]) -
     return VoucherRedemptionPage(count=found.count(), items=[redemption_out(r) for r in page])
 
 
+@router.post("/redemptions/{redemption_id}/refund", response={200: VoucherRedemptionOut, **ERRORS_WRITE})
+def redemption_refund(request: HttpRequest, redemption_id: int = RowPath) -> VoucherRedemptionOut:
+    """Undo a redemption not yet settled (the order was cancelled): the voucher is held again."""
+    actor = request_actor(request)
+    redemption = services.redemption_refund(actor=actor, redemption_id=redemption_id)
+    return _redemption(actor, redemption.pk)
+
+
 @router.get("/settlements", response={200: VoucherSettlementPage, **ERRORS_READ})
 def settlements(request: HttpRequest, filters: Query[VoucherSettlementFilter]) -> VoucherSettlementPage:
     """What the programmes paid the merchants you run or oversee, a row per programme and day."""
     found = selectors.settlements_of(request_actor(request), filters.merchant)
     page = found[filters.offset : filters.offset + filters.limit]
     return VoucherSettlementPage(count=found.count(), items=[settlement_out(s) for s in page])
+
+
+@router.post("/settlements/run", response={200: VoucherSettlementPage, **ERRORS_WRITE})
+def settlement_run(request: HttpRequest) -> VoucherSettlementPage:
+    """Settle now the redemptions of your jurisdiction whose hold period has passed (the daily
+    run does the same for the whole province); a second run settles nothing new."""
+    made = services.settlement_run(actor=request_actor(request))
+    return VoucherSettlementPage(count=len(made), items=[settlement_out(s) for s in made])
 
 
 # Fraud flags --------------------------------------------------------------------------------------
