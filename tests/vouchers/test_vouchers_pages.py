@@ -160,6 +160,24 @@ def test_a_resident_claims_a_voucher_and_sees_its_qr_code(resident, program):
     assert Voucher.objects.count() == 1
 
 
+@pytest.mark.parametrize("denomination", ["²", "-1", "a"])
+def test_a_claim_of_a_malformed_kind_is_refused(resident, program, denomination):
+    client = signed_in(resident)
+    response = client.post(
+        f"/vouchers/programs/{program.pk}/claim/", {"denomination": denomination}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/vouchers/"
+    assert message_of(html(response)) == "alert--error: Choose a kind of voucher of the programme."
+    assert not Voucher.objects.exists()
+
+
+def test_a_claim_of_a_kind_of_another_programme_is_not_found(resident, program, make_program):
+    other = make_program(name="另一期").denominations.first()
+    response = signed_in(resident).post(f"/vouchers/programs/{program.pk}/claim/", {"denomination": other.pk})
+    assert response.status_code == 404
+    assert not Voucher.objects.exists()
+
+
 def test_a_lottery_programme_is_entered_not_claimed(resident, make_program):
     program = make_program(claiming=ClaimMode.LOTTERY, name="抽签券")
     client = signed_in(resident)

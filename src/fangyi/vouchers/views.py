@@ -214,12 +214,19 @@ def _claim(request: HttpRequest, act: Callable[[Actor], str]) -> HttpResponse:
     return redirect("vouchers:mine" if done else "vouchers:home")
 
 
+KIND = forms.IntegerField(required=False, min_value=1)
+
+
 @login_required
 @require_POST
 @domain_error_pages
 def claim_view(request: HttpRequest, program_id: int) -> HttpResponse:
-    raw = request.POST.get("denomination", "")
-    denomination_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    # The kind the button names (the service finds one with stock left when none is named).
+    try:
+        denomination_id = KIND.clean(request.POST.get("denomination", ""))
+    except forms.ValidationError:
+        messages.error(request, _("Choose a kind of voucher of the programme."))
+        return redirect("vouchers:home")
 
     def act(actor: Actor) -> str:
         voucher = services.voucher_claim(actor=actor, program_id=program_id, denomination_id=denomination_id)
