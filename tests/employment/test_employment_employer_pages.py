@@ -144,7 +144,7 @@ def test_closing_a_post(boss_client, make_post, make_user, employer):
 
 def green(person) -> None:
     ColourState.objects.create(
-        person=person, subject=f"s-{person.pk}", colour="green", reason_code="t", rule_version="t"
+        person=person, subject=f"s-{person.pk.hex[:16]}", colour="green", reason_code="t", rule_version="t"
     )
 
 
@@ -227,7 +227,10 @@ def test_the_pipeline_is_for_the_employer_and_the_officials_over_it(
     url = f"/employment/employer/jobs/{application.post_id}/"
     assert client.get(url, **EN).status_code == 302
     client.force_login(county_official)
-    assert client.get(url, **EN).status_code == 200
+    page = client.get(url, **EN).content.decode()
+    assert 'data-action="move-shortlisted"' in page and 'data-action="close"' in page
+    client.force_login(make_user(Role.TOWNSHIP_OFFICIAL, f"{COUNTY}001"))
+    assert client.get(url, **EN).status_code == 404  # the employer is above the township
     client.force_login(make_user(Role.COUNTY_OFFICIAL, OTHER_COUNTY))
     assert client.get(url, **EN).status_code == 404
     client.force_login(make_user(Role.EMPLOYER, COUNTY))
@@ -246,6 +249,18 @@ def test_the_pipeline_is_for_the_employer_and_the_officials_over_it(
         ).status_code
         == 403
     )
+
+
+def test_officials_who_only_read_see_the_board_without_buttons(
+    client, make_user, make_post, seeker, seeker_login
+):
+    township = f"{COUNTY}001"
+    local = Employer.objects.create(name="识字里便利店", region_id=township)
+    post = make_post("店员", employer_id=local.pk)
+    services.job_apply(actor=seeker_login, job_id=post.pk)
+    client.force_login(make_user(Role.TOWNSHIP_OFFICIAL, township))
+    page = client.get(f"/employment/employer/jobs/{post.pk}/", **EN).content.decode()
+    assert "李**" in page and 'data-action="move-' not in page and 'data-action="close"' not in page
 
 
 def hire(actor, application) -> None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fangyi.core import clock
-from fangyi.core.access import Actor, require, require_any
+from fangyi.core.access import Actor, covers, require, require_any
 from fangyi.core.errors import DomainError
 from fangyi.core.htmx import (
     add_domain_error,
@@ -275,7 +275,7 @@ def job_new_view(request: HttpRequest) -> HttpResponse:
 def job_close_view(request: HttpRequest, job_id: int) -> HttpResponse:
     """Close a post: it leaves the search; its applications stay to be decided."""
     actor = page_actor(request)
-    require(actor, POST)
+    require_any(actor, POST, MANAGE)
 
     def act() -> str:
         services.job_post_close(actor=actor, job_id=job_id)
@@ -315,11 +315,14 @@ def _applicant_row(application: Application, travel: Mapping[str, str]) -> dict[
 @domain_error_pages
 def pipeline_view(request: HttpRequest, job_id: int) -> HttpResponse:
     """A post's applicants on a board by stage, each moved on with one button, and the seekers
-    the matching recommends for it. Health shows only as whether someone can travel."""
+    the matching recommends for it. Health shows only as whether someone can travel. Officials
+    who only read (resumption.view) see the board without its buttons."""
     actor = page_actor(request)
-    require_any(actor, POST, MANAGE)
+    require_any(actor, POST, VIEW)
     applications = list(selectors.applications_for_post(actor=actor, job_id=job_id))
     post = selectors.job_get(job_id=job_id)
+    # Whoever holds employment.post here is an account of the employer (the selector let them in).
+    may_act = bool(actor.prefixes_for(POST)) or covers(actor, MANAGE, post.employer.region_id)
     travel = selectors.travel_statuses(application.seeker.person_id for application in applications)
     rows = [_applicant_row(application, travel) for application in applications]
     columns = [{"stage": stage, "rows": [row for row in rows if row["stage"] == stage]} for stage in Stage]
@@ -328,6 +331,7 @@ def pipeline_view(request: HttpRequest, job_id: int) -> HttpResponse:
         "place": selectors.places([post])[post.region_id],
         "columns": columns,
         "applicants": len(applications),
+        "may_act": may_act,
         "recommended": selectors.recommend_seekers(actor=actor, job_id=post.pk, limit=PAGE_SIZE)
         if post.status == PostStatus.OPEN
         else [],
