@@ -78,10 +78,30 @@ def test_the_employer_area_lists_its_own_posts_only(boss_client, make_post, empl
 
 def test_the_employer_area_is_refused_to_others(client, make_user, county_official):
     assert client.get("/employment/employer/", **EN).status_code == 302  # to sign in
+    client.force_login(make_user(Role.RESIDENT, COUNTY))
+    assert client.get("/employment/employer/", **EN).status_code == 403
     for user in (make_user(Role.RESIDENT, COUNTY), county_official):
         client.force_login(user)
-        assert client.get("/employment/employer/", **EN).status_code == 403
         assert client.get("/employment/employer/jobs/new/", **EN).status_code == 403
+        assert (
+            client.post("/employment/employer/", {"name": "湘江物流", "region": COUNTY}, **EN).status_code
+            == 403
+        )
+    assert not Employer.objects.exists()
+
+
+def test_officials_read_the_posts_of_their_area(client, make_user, make_post, county_official):
+    post = make_post("招聘维修电工")
+    client.force_login(county_official)
+    page = client.get("/employment/employer/", **EN).content.decode()
+    assert "Job posts in your area" in page and "湘华制造有限公司 · " in page
+    assert f'href="/employment/employer/jobs/{post.pk}/"' in page and 'data-action="close"' in page
+    assert 'id="post-a-job"' not in page and "employer-form" not in page
+    client.force_login(make_user(Role.TOWNSHIP_OFFICIAL, f"{COUNTY}001"))
+    page = client.get("/employment/employer/", **EN).content.decode()
+    assert "No employer in your area has posted a job yet." in page
+    client.force_login(make_user(Role.COUNTY_OFFICIAL, OTHER_CITY))
+    assert "招聘维修电工" not in client.get("/employment/employer/", **EN).content.decode()
 
 
 def test_posting_a_job(boss_client, employer):

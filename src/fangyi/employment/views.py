@@ -197,15 +197,21 @@ class JobPostForm(forms.Form):
 def _employer_page(
     request: HttpRequest, actor: Actor, *, form: EmployerForm | None = None, status: int = 200
 ) -> HttpResponse:
-    employers = list(selectors.employers_mine(actor))
-    context: dict[str, Any] = {"employers": employers}
-    if not employers:
+    official = not actor.prefixes_for(POST)
+    # An official reads the posts of every employer in their area (too many to name them all).
+    employers = selectors.employers_visible(actor) if official else selectors.employers_mine(actor)
+    context: dict[str, Any] = {
+        "official": official,
+        "employers": [] if official else list(employers),
+        "may_close": not official or bool(actor.prefixes_for(MANAGE)),
+    }
+    if not official and not context["employers"]:
         context["form"] = form or EmployerForm(
             initial={"region": actor.prefixes_for(POST)[0]}, auto_id="id_employer_%s"
         )
         return render(request, "employment/employer.html", context, status=status)
     posts = (
-        JobPost.objects.filter(employer__in=employers)
+        JobPost.objects.filter(employer__in=employers.values("pk"))
         .select_related("employer", "occupation")
         .annotate(applicants=Count("applications"))
         .order_by("-status", "-posted_at", "-id")  # open before closed
@@ -221,11 +227,13 @@ def _employer_page(
 @domain_error_pages
 def employer_view(request: HttpRequest) -> HttpResponse:
     """The employer's area: registering its business when the login has none, then its posts
-    with their applicants, each post's pipeline and closing it."""
+    with their applicants, each post's pipeline and closing it. Officials read the posts of the
+    employers in their area here."""
     actor = page_actor(request)
-    require(actor, POST)
+    require_any(actor, POST, VIEW)
     if request.method != "POST":
         return _employer_page(request, actor)
+    require(actor, POST)
     form = EmployerForm(request.POST, auto_id="id_employer_%s")
 
     def write(data: dict[str, Any]) -> str:
