@@ -135,13 +135,12 @@ def my_vouchers(actor: Actor) -> QuerySet[Voucher]:
 def _merchants_q(actor: Actor, field: str) -> Q:
     """Merchants (through `field`) the actor is an account of, or whose region it oversees."""
     prefix = f"{field}__" if field else ""
-    own = (
-        Q(**{f"{prefix}accounts": actor.pk})
-        if actor.pk is not None and actor.prefixes_for(MERCHANT)
-        else None
-    )
     scoped = scope_q(actor, VIEW, f"{prefix}region__code")
-    return scoped | own if own is not None else scoped
+    if actor.pk is None or not actor.prefixes_for(MERCHANT):
+        return scoped
+    # A subquery rather than a join: a merchant with several accounts is still one row.
+    own = Merchant.accounts.through.objects.filter(user_id=actor.pk).values("merchant_id")
+    return scoped | Q(**{f"{prefix}pk__in": own})
 
 
 def _merchant_seen(actor: Actor, merchant_id: Any) -> Merchant:
