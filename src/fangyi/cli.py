@@ -54,6 +54,7 @@ def demo() -> None:
     _manage("seed_command_demo")
     _manage("seed_recovery_demo")
     _manage("seed_jobs_demo")
+    _manage("seed_vouchers_demo")
     worker = subprocess.Popen([sys.executable, "-m", "fangyi.cli", "worker"])
     try:
         serve()

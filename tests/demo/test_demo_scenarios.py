@@ -16,6 +16,7 @@ from fangyi.demo.command import FIRST_DAY, LAST_DAY, command_seed
 from fangyi.demo.outbreak import HOME_LEFT_FOR_GRID, NOW_OBSERVED, UNKNOWN_SUBJECTS, outbreak_seed
 from fangyi.demo.recovery import DEMO_TOWNSHIP, EMPLOYER_FIRM, WAITING_FIRM, recovery_seed
 from fangyi.demo.services import DEMO_HOME, demo_seed
+from fangyi.demo.vouchers import DEMO_COUNTY, WELFARE_NAME, vouchers_seed
 from fangyi.hospitals.choices import AdmissionStatus, HospitalLevel
 from fangyi.hospitals.models import Admission, Consultation, Expert, ExpertGroup, Hospital
 from fangyi.hospitals.selectors import discharge_check, treatment_statistics
@@ -45,6 +46,17 @@ from fangyi.volunteers.models import (
     SignUp,
     Volunteer,
 )
+from fangyi.vouchers import ledger, services, stats
+from fangyi.vouchers.choices import (
+    ClaimMode,
+    FlagStatus,
+    FraudRule,
+    MerchantStatus,
+    ProgramStatus,
+    RedemptionStatus,
+    VoucherStatus,
+)
+from fangyi.vouchers.models import FraudFlag, LotteryEntry, Merchant, Program, Redemption, Settlement, Voucher
 
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -68,7 +80,8 @@ def scenario(django_db_setup, django_db_blocker):
             )
             directed = command_seed(admin=admin, changsha=User.objects.get(username="changsha"), seed=7)
             recovered = recovery_seed(admin=admin, seed=7, enterprises=300)
-            yield outbreak, testing, directed, recovered
+            spent = vouchers_seed(admin=admin, seed=7, merchants_count=300)
+            yield outbreak, testing, directed, recovered, spent
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -92,6 +105,11 @@ def directed(db, scenario):
 @pytest.fixture
 def recovered(db, scenario):
     return scenario[3]
+
+
+@pytest.fixture
+def spent(db, scenario):
+    return scenario[4]
 
 
 def test_the_screening_finds_the_returnees_and_keeps_records_of_nobody(played):
@@ -324,3 +342,60 @@ def test_volunteers_served_and_the_resident_is_one_of_them_today(recovered):
 
 def test_the_recovery_scenario_runs_once(recovered):
     assert recovery_seed(admin=User.objects.get(username="admin"), seed=7).skipped
+
+
+def test_the_2020_welfare_was_claimed_spent_and_settled_to_the_fen(spent):
+    welfare = Program.objects.get(name=WELFARE_NAME)
+    assert welfare.claiming == ClaimMode.LIST and welfare.status == ProgramStatus.CLOSED
+    assert welfare.claim_opens.astimezone(clock.SHANGHAI).date() == dt.date(2020, 3, 27)
+    assert spent.claimed and spent.redeemed and spent.settlements and spent.refunded
+    for kind in welfare.denominations.all():
+        assert kind.remaining == kind.stock - Voucher.objects.filter(denomination=kind).count() >= 0
+    redemptions = Redemption.objects.filter(voucher__program=welfare)
+    days = {
+        moment.astimezone(clock.SHANGHAI).date()
+        for moment in redemptions.values_list("redeemed_at", flat=True)
+    }
+    assert dt.date(2020, 3, 27) <= min(days) and max(days) <= dt.date(2020, 5, 31)
+    # Everything standing is settled, by merchant and day, to the fen; refunds restored their voucher.
+    assert not redemptions.filter(status=RedemptionStatus.DONE, settlement=None).exists()
+    for settlement in Settlement.objects.filter(program=welfare)[:50]:
+        items = list(settlement.items.values_list("discount_fen", flat=True))
+        assert settlement.amount_fen == sum(items) and settlement.redemptions == len(items)
+    refunded = redemptions.filter(status=RedemptionStatus.REFUNDED)
+    assert not refunded.exclude(voucher__status=VoucherStatus.HELD).exists()
+    assert ledger.trial_balance() == 0 and ledger.balances(welfare.pk)["payable_by_merchant"] == {}
+    figures = stats.program_stats(region="43", program_id=welfare.pk)
+    assert 3 < figures["leverage"] < 10
+    assert 0.7 < figures["small_micro_share"]["count"] < 0.9
+
+
+def test_today_the_resident_holds_a_voucher_and_the_merchant_redeems_and_is_settled(spent):
+    resident = User.objects.get(username="resident")
+    held = Voucher.objects.get(holder__user=resident, program__region_id=DEMO_COUNTY)
+    assert held.status == VoucherStatus.HELD
+    shop = Merchant.objects.get(accounts__username="merchant")
+    assert shop.status == MerchantStatus.APPROVED and shop.region_id == DEMO_COUNTY
+    today = clock.today()
+    mine = Redemption.objects.filter(merchant=shop)
+    assert mine.filter(redeemed_at__date__gte=today - dt.timedelta(days=1)).count() >= 5
+    assert FraudFlag.objects.filter(
+        rule=FraudRule.SPLIT_ORDER, merchant=shop, status=FlagStatus.OPEN, region_id=DEMO_COUNTY
+    ).exists()
+    assert FraudFlag.objects.filter(rule=FraudRule.OUT_OF_REGION, status=FlagStatus.OPEN).exists()
+    assert Merchant.objects.filter(region_id=DEMO_COUNTY, status=MerchantStatus.PENDING).count() == 3
+    # Tonight's settlement pays the shop for the redemptions past their hold, and only those.
+    settled = [s for s in services.settlement_run(actor=None) if s.merchant_id == shop.pk]
+    assert sum(s.redemptions for s in settled) == 4
+    assert mine.filter(status=RedemptionStatus.DONE, settlement=None).count() == mine.count() - 4
+    assert ledger.trial_balance() == 0
+
+
+def test_changsha_tourism_lottery_takes_entries(spent):
+    lottery = Program.objects.get(claiming=ClaimMode.LOTTERY)
+    assert lottery.status == ProgramStatus.PUBLISHED and lottery.claim_closes > clock.now()
+    assert LotteryEntry.objects.filter(program=lottery).exists()
+
+
+def test_the_vouchers_scenario_runs_once(spent):
+    assert vouchers_seed(admin=User.objects.get(username="admin"), seed=7).skipped

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from fangyi.accounts.models import User
 from fangyi.core import clock
+from fangyi.demo.services import weighted_counties
 from fangyi.employment.models import Employer, JobPost, Occupation
 from fangyi.employment.search import document, reindex
 from fangyi.regions.choices import Level
@@ -78,21 +79,6 @@ class JobsResult:
     posts: int = 0
 
 
-def _counties() -> list[tuple[str, str, int]]:
-    """Each county with the short name of its city and its weight (the population, three times
-    over in Changsha)."""
-    cities = {
-        code: name.removesuffix("市")
-        for code, name in Region.objects.filter(level=Level.PREFECTURE).values_list("code", "name")
-    }
-    return [
-        (code, cities.get(parent, ""), (population or 300_000) * (3 if parent == "4301" else 1))
-        for code, parent, population in Region.objects.filter(level=Level.COUNTY)
-        .order_by("code")
-        .values_list("code", "parent_id", "population")
-    ]
-
-
 def region_names() -> dict[str, list[str]]:
     """For each county, the names of its prefecture and itself (what a post there is found by)."""
     names = dict(
@@ -144,8 +130,8 @@ def generate_posts(
 
 def make_employers(count: int, rng: random.Random) -> list[Employer]:
     """`count` employers over the counties (by weight), the resumption enterprises first."""
-    counties = _counties()
-    weights = [weight for _c, _n, weight in counties]
+    places = weighted_counties()
+    weights = [weight for _c, _n, weight in places]
     taken = set(Employer.objects.exclude(enterprise=None).values_list("enterprise_id", flat=True))
     firms = list(Enterprise.objects.exclude(pk__in=taken).order_by("pk")[: count // 2])
     employers = [
@@ -153,7 +139,7 @@ def make_employers(count: int, rng: random.Random) -> list[Employer]:
         for firm in firms
     ]
     while len(employers) < count:
-        code, city, _weight = rng.choices(counties, weights)[0]
+        code, city, _weight = rng.choices(places, weights)[0]
         name = f"{city}{''.join(rng.sample(NAME_WORDS, 2))}{rng.choice(NAME_SUFFIX)}"
         employers.append(Employer(name=name, region_id=code))
     return Employer.objects.bulk_create(employers)

@@ -41,11 +41,10 @@ from fangyi.accounts.choices import Role
 from fangyi.accounts.models import RoleAssignment, User
 from fangyi.core import clock
 from fangyi.core.validators import CREDIT_CODE_CHARS, credit_code_check_char
+from fangyi.demo.services import weighted_counties
 from fangyi.healthpass.choices import Colour
 from fangyi.healthpass.selectors import colour_state_of
 from fangyi.people.models import Person
-from fangyi.regions.choices import Level
-from fangyi.regions.models import Region
 from fangyi.resumption import policies, services, tickets
 from fangyi.resumption.choices import (
     ApplicationStatus,
@@ -247,26 +246,11 @@ def _parks(result: RecoveryResult) -> dict[str, Park]:
     return {park.region_id: park for park in parks}
 
 
-def _counties() -> list[tuple[str, str, int]]:
-    """Each county with the short name of its city and its weight: the population, three times
-    over in Changsha (the capital's economy)."""
-    cities = {
-        code: "湘西" if code == "4331" else name.removesuffix("市")
-        for code, name in Region.objects.filter(level=Level.PREFECTURE).values_list("code", "name")
-    }
-    return [
-        (code, cities[parent], (population or 300_000) * (3 if parent == "4301" else 1))
-        for code, parent, population in Region.objects.filter(level=Level.COUNTY)
-        .order_by("code")
-        .values_list("code", "parent_id", "population")
-    ]
-
-
 def _enterprises(
     parks: dict[str, Park], count: int, rng: random.Random, result: RecoveryResult
 ) -> list[Enterprise]:
     """`count` enterprises spread over the counties by population, each county with at least two."""
-    counties = _counties()
+    counties = weighted_counties()
     total = sum(weight for _county, _city, weight in counties)
     industries = list(INDUSTRIES)
     shares = [INDUSTRIES[industry][0] for industry in industries]

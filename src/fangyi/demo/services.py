@@ -318,3 +318,18 @@ def demo_summary(result: DemoResult) -> dict[str, Any]:
         "places_created": result.places_created,
         "users_created": result.users_created,
     }
+
+
+def weighted_counties() -> list[tuple[str, str, int]]:
+    """Each county with the short name of its city and its weight: the population, three times
+    over in Changsha (the capital's economy)."""
+    cities = {
+        code: "湘西" if code == "4331" else name.removesuffix("市")
+        for code, name in Region.objects.filter(level=Level.PREFECTURE).values_list("code", "name")
+    }
+    return [
+        (code, cities[parent], (population or 300_000) * (3 if parent == "4301" else 1))
+        for code, parent, population in Region.objects.filter(level=Level.COUNTY)
+        .order_by("code")
+        .values_list("code", "parent_id", "population")
+    ]

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FunderKind(models.TextChoices):
@@ -75,4 +76,5 @@ class FraudRule(models.TextChoices):
 class FlagStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLEARED = "cleared", _("Cleared")
-    CONFIRMED = "confirmed", _("Confirmed")
+    # Not the "confirmed" of a case: a reviewer found the flag was fraud.
+    CONFIRMED = "confirmed", pgettext_lazy("fraud flag", "Confirmed")
