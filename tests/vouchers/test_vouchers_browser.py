@@ -105,7 +105,7 @@ def test_a_merchant_redeems_a_voucher_at_the_till_and_refunds_it(browser, site):
         expect(page.locator("[data-message]")).to_contain_text(
             "Voucher redeemed: 20.00 off order POS-0001; the customer pays 108.50."
         )
-        row = page.locator('#redemptions tr[data-order="POS-0001"]')
+        row = page.locator('#redemptions [data-order="POS-0001"]')
         expect(row).to_contain_text("128.50")
         expect(row).to_contain_text("Redeemed")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

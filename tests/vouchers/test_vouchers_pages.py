@@ -306,7 +306,7 @@ def test_the_merchant_refunds_a_redemption_and_the_voucher_is_held_again(merchan
     assert (redemption.status, claimed.status) == (RedemptionStatus.REFUNDED, VoucherStatus.HELD)
     page = html(client.get("/vouchers/shop/"))
     assert "Order B-1 is refunded" in page
-    row = page[page.index(f'data-redemption="{redemption.pk}"') :].split("</tr>")[0]
+    row = page[page.index(f'data-redemption="{redemption.pk}"') :].split("</li>")[0]
     assert "Refunded" in row and 'data-action="refund"' not in row
     # A second refund is refused as a message, not a page.
     response = client.post(f"/vouchers/redemptions/{redemption.pk}/refund/", follow=True)
