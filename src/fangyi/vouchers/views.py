@@ -248,7 +248,7 @@ def lottery_enter_view(request: HttpRequest, program_id: int) -> HttpResponse:
 
 def _qr_svg(text: str) -> str:
     """The voucher code as an inline SVG QR code the till's scanner reads."""
-    return segno.make(text, error="m", micro=False).svg_inline(scale=5, border=2, dark="#111")
+    return segno.make(text, error="m", micro=False).svg_inline(scale=8, border=2, dark="#111")
 
 
 @login_required
