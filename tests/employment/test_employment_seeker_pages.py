@@ -2,7 +2,7 @@
 withdrawing an application."""
 
 import pytest
-from tests.employment.conftest import COUNTY, ELECTRICIAN, FORKLIFT
+from tests.employment.conftest import COUNTY, ELECTRICIAN, FORKLIFT, VILLAGE
 
 from fangyi.accounts.choices import Role
 from fangyi.employment.models import Application, JobPost, Seeker
@@ -32,6 +32,7 @@ def seeker_client(client, seeker_login):
 def test_a_resident_saves_their_profile(seeker_client, seeker_login):
     page = seeker_client.get("/employment/me/", **EN).content.decode()
     assert 'id="no-profile"' in page and 'id="seeker-form"' in page and ELECTRICIAN in page
+    assert f'value="{VILLAGE}"' in page  # where they live, to start from
     assert "My applications" not in page
 
     refused = seeker_client.post("/employment/me/", profile(region="4301"), **EN)

@@ -446,7 +446,8 @@ class SeekerForm(forms.Form):
 
 def _seeker_initial(seeker: Seeker | None, actor: Actor) -> dict[str, Any]:
     if seeker is None:
-        return {"available_from": clock.today(), "visible": True}
+        # Where the resident's role is held (their village) until they say otherwise.
+        return {"region": actor.prefixes_for(SEEK)[0], "available_from": clock.today(), "visible": True}
     return {
         "region": seeker.region_id,
         "occupation": seeker.occupation_id or "",
