@@ -17,6 +17,7 @@ def _state(program) -> tuple:
     return (
         Voucher.objects.count(),
         LotteryEntry.objects.count(),
+        FraudFlag.objects.count(),
         tuple(program.denominations.order_by("pk").values_list("remaining", flat=True)),
     )
 

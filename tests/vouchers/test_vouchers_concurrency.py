@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
-from tests.vouchers.conftest import postgres_only
+from tests.vouchers.conftest import OTHER_VILLAGE, VILLAGE, postgres_only
 
 from fangyi.core import clock
 from fangyi.core.errors import DomainError
 from fangyi.vouchers import ledger, services
 from fangyi.vouchers.choices import RedemptionStatus, VoucherStatus
-from fangyi.vouchers.models import Denomination, LedgerEntry, Redemption, Voucher
+from fangyi.vouchers.models import Denomination, FraudFlag, LedgerEntry, Redemption, Voucher
 
 # A transactional test ends by emptying the tables of the apps it names: every app but the
 # divisions (reloading them would take longer than all the races here) and the content types and
@@ -77,12 +77,15 @@ def test_claimers_racing_for_fewer_vouchers_take_exactly_the_stock(make_program,
             {"face_value_fen": 2000, "threshold_fen": 8000, "stock": 2},
         ]
     )
-    claimers = [make_resident() for _ in range(12)]
+    # Half of them from next door: the out-of-region flags of those who lost the race go with them.
+    claimers = [make_resident(home) for home in (VILLAGE, OTHER_VILLAGE) for _ in range(6)]
     done, refused = race([_claim(user, program) for user in claimers])
     assert len(done) == 5 and refused == ["claim.sold_out"] * 7
     assert Voucher.objects.filter(program=program).count() == 5
     assert list(Denomination.objects.order_by("pk").values_list("remaining", flat=True)) == [0, 0]
     assert len({voucher.holder_id for voucher in done}) == 5
+    outsiders = [voucher.pk for voucher in done if voucher.claimed_in_id == OTHER_VILLAGE]
+    assert sorted(FraudFlag.objects.values_list("voucher_id", flat=True)) == sorted(outsiders)
 
 
 def test_one_resident_claiming_in_parallel_stays_within_the_limit(make_program, resident):

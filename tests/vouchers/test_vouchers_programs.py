@@ -105,6 +105,11 @@ def test_publish_and_close(make_program, county_official, other_official):
     error = _refused(services.program_close, actor=county_official, program_id=program.pk)
     assert (error.code, error.status) == ("program.closed", 409)
     assert _refused(services.program_close, actor=county_official, program_id="x").code == "program.not_found"
+    dropped = services.program_close(actor=county_official, program_id=make_program(publish=False).pk)
+    assert dropped.status == "closed"
+    assert _refused(services.program_publish, actor=county_official, program_id=dropped.pk).code == (
+        "program.not_draft"
+    )
 
 
 @pytest.fixture
@@ -128,7 +133,7 @@ def test_eligibility_lists_residents_once(list_program, county_official, make_us
     assert Eligibility.objects.filter(program=list_program).count() == 2
 
 
-def test_eligibility_refusals(list_program, program, county_official, other_official, new_id_number):
+def test_eligibility_refusals(list_program, program, county_official, other_official, monkeypatch):
     call = {"actor": county_official, "program_id": list_program.pk, "group": EligibleGroup.EMPLOYEE}
     assert _refused(services.eligibility_add, **call, id_numbers=[]).code == "eligibility.empty"
     assert _refused(services.eligibility_add, **call, id_numbers="430102").code == "eligibility.empty"
@@ -140,6 +145,10 @@ def test_eligibility_refusals(list_program, program, county_official, other_offi
     first_come = {**call, "program_id": program.pk}
     error = _refused(services.eligibility_add, **first_come, id_numbers=["1"])
     assert (error.code, error.status) == ("eligibility.not_list", 409)
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "ELIGIBILITY_MAX", 2)
+        error = _refused(services.eligibility_add, **call, id_numbers=["1", "2", "3"])
+    assert (error.code, error.status) == ("eligibility.too_many", 400)
     outside = {**call, "actor": other_official}
     assert _refused(services.eligibility_add, **outside, id_numbers=["1"]).code == "program.not_found"
 

@@ -15,7 +15,7 @@ from fangyi.vouchers.choices import (
     RedemptionStatus,
     VoucherStatus,
 )
-from fangyi.vouchers.models import LedgerEntry, Redemption, Voucher
+from fangyi.vouchers.models import Denomination, FraudFlag, LedgerEntry, Redemption, Voucher
 
 
 def _state() -> tuple:
@@ -24,6 +24,8 @@ def _state() -> tuple:
         tuple(Voucher.objects.order_by("pk").values_list("status", "redeemed_at")),
         tuple(Redemption.objects.order_by("pk").values_list("status", "refunded_at", "settlement_id")),
         LedgerEntry.objects.count(),
+        FraudFlag.objects.count(),
+        tuple(Denomination.objects.order_by("pk").values_list("remaining", flat=True)),
     )
 
 
