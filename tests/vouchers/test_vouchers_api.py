@@ -465,3 +465,36 @@ def test_settlement_after_the_hold_period(
         api_client.get(f"{P}/settlements?merchant={merchant.pk}", user=county_official).json()["count"] == 1
     )
     assert api_client.get(f"{P}/settlements", user=other_official).json()["count"] == 0
+
+
+# Statistics ---------------------------------------------------------------------------------------
+
+
+def test_statistics_of_a_region_and_of_a_programme(
+    api_client, program, merchant, merchant_login, voucher, county_official, other_official, resident
+):
+    api_client.post(f"{P}/redemptions", json=redeem_body(merchant, voucher), user=merchant_login)
+    response = api_client.get(f"{P}/stats?region={COUNTY}", user=county_official)
+    assert response.status_code == 200, response.json()
+    figures = response.json()
+    assert figures["region"] == COUNTY and figures["program_id"] is None
+    assert figures["claimed"] == {"count": 1, "fen": 2000}
+    assert figures["redeemed"] == {"count": 1, "fen": 2000} and figures["order_amount_fen"] == 12000
+    assert figures["leverage"] == 6.0 and figures["small_micro_share"] == {"count": 1.0, "fen": 1.0}
+    township = next(row for row in figures["by_region"] if row["region"] == TOWNSHIP)
+    assert township["redeemed"]["count"] == 1
+    catering = next(row for row in figures["by_category"] if row["category"] == "catering")
+    assert catering["category_label"] == "Catering" and catering["redeemed"]["count"] == 1
+
+    path = f"{P}/programs/{program.pk}/stats"
+    response = api_client.get(path, user=county_official)
+    assert response.status_code == 200 and response.json()["program_id"] == program.pk
+    assert api_client.get(f"{path}?region={TOWNSHIP}", user=county_official).json()["region"] == TOWNSHIP
+
+    error(api_client.get(f"{P}/stats?region={OTHER_VILLAGE}", user=county_official), 404, "region.not_found")
+    error(api_client.get(f"{P}/stats?region=4301", user=county_official), 404, "region.not_found")
+    error(api_client.get(path, user=other_official), 404, "region.not_found")
+    error(api_client.get(f"{P}/stats?region=abc", user=county_official), 400, "region.invalid_code")
+    error(api_client.get(f"{P}/stats", user=county_official), 422, "validation_error")
+    assert api_client.get(f"{P}/stats?region={COUNTY}", user=resident).status_code == 403
+    assert api_client.get(path, user=merchant_login).status_code == 403

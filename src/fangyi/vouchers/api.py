@@ -1,14 +1,19 @@
 """Consumption vouchers (湘消费) at /api/v1/vouchers: the programme list and a programme are public."""
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
-from fangyi.core.access import Actor
+from fangyi.core.access import Actor, covers, require
 from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE, request_actor
 from fangyi.core.schemas import MAX_ROW_ID
 from fangyi.core.validators import mask_name
-from fangyi.vouchers import fraud, selectors, services
+from fangyi.regions.errors import region_not_found
+from fangyi.regions.selectors import region_path
+from fangyi.vouchers import fraud, selectors, services, stats
 from fangyi.vouchers import merchants as merchants_module
+from fangyi.vouchers.choices import MerchantCategory
 from fangyi.vouchers.models import (
     FraudFlag,
     LotteryEntry,
@@ -19,6 +24,7 @@ from fangyi.vouchers.models import (
     Voucher,
 )
 from fangyi.vouchers.schemas import (
+    VoucherCategoryFiguresOut,
     VoucherClaimIn,
     VoucherDenominationOut,
     VoucherDrawIn,
@@ -42,6 +48,7 @@ from fangyi.vouchers.schemas import (
     VoucherProgramIn,
     VoucherProgramOut,
     VoucherProgramPage,
+    VoucherProgramStatsFilter,
     VoucherRedeemIn,
     VoucherRedemptionFilter,
     VoucherRedemptionOut,
@@ -49,6 +56,8 @@ from fangyi.vouchers.schemas import (
     VoucherSettlementFilter,
     VoucherSettlementOut,
     VoucherSettlementPage,
+    VoucherStatsFilter,
+    VoucherStatsOut,
 )
 
 router = Router(tags=["vouchers"])
@@ -193,6 +202,23 @@ def flag_out(flag: FraudFlag) -> VoucherFlagOut:
 
 def _redemption(actor: Actor, redemption_id: int) -> VoucherRedemptionOut:
     return redemption_out(selectors.redemptions_of(actor).get(pk=redemption_id))
+
+
+def _overseen(actor: Actor, region: str) -> str:
+    """The path of a region the official oversees; another is not found, as an absent one."""
+    require(actor, selectors.VIEW)
+    path = region_path(region)
+    if not covers(actor, selectors.VIEW, path):
+        raise region_not_found()
+    return path
+
+
+def stats_out(figures: dict[str, Any]) -> VoucherStatsOut:
+    by_category = [
+        VoucherCategoryFiguresOut(**row, category_label=str(MerchantCategory(row["category"]).label))
+        for row in figures.pop("by_category")
+    ]
+    return VoucherStatsOut(**figures, by_category=by_category)
 
 
 def _program(program_id: int, actor: Actor | None = None) -> VoucherProgramOut:
@@ -400,3 +426,27 @@ def flag_review(request: HttpRequest, payload: VoucherFlagReviewIn, flag_id: int
     """Clear a flag, or confirm it with a note of what was found (409 `flag.reviewed` once decided)."""
     flag = fraud.flag_review(actor=request_actor(request), flag_id=flag_id, **payload.dict())
     return flag_out(flag)
+
+
+# Statistics ---------------------------------------------------------------------------------------
+
+
+@router.get("/stats", response={200: VoucherStatsOut, **ERRORS_READ})
+def stats_region(request: HttpRequest, filters: Query[VoucherStatsFilter]) -> VoucherStatsOut:
+    """Every programme's vouchers claimed (where the holders live), redeemed and refunded (where the
+    merchants are), the purchases they drove and the small businesses' share, by the regions one
+    level down and by merchant category."""
+    path = _overseen(request_actor(request), filters.region)
+    return stats_out(stats.program_stats(region=path))
+
+
+@router.get("/programs/{program_id}/stats", response={200: VoucherStatsOut, **ERRORS_READ})
+def program_stats(
+    request: HttpRequest, filters: Query[VoucherProgramStatsFilter], program_id: int = RowPath
+) -> VoucherStatsOut:
+    """One programme's figures in its issuing region, or in a region you oversee."""
+    actor = request_actor(request)
+    require(actor, selectors.VIEW)
+    program = selectors.program_get(program_id, actor=actor)
+    path = _overseen(actor, filters.region or program.region_id)
+    return stats_out(stats.program_stats(region=path, program_id=program.pk))

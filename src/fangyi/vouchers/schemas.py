@@ -319,3 +319,61 @@ class VoucherFlagPage(Schema):
 class VoucherFlagReviewIn(Schema):
     decision: Literal["clear", "confirm"]
     note: Note = ""
+
+
+# Statistics ---------------------------------------------------------------------------------------
+
+
+class VoucherStatsFilter(Schema):
+    region: RegionCode = Field(description="a region you oversee; its children are broken down")
+
+
+class VoucherProgramStatsFilter(Schema):
+    region: RegionCode | None = Field(
+        default=None, description="a region you oversee (default: the issuing region)"
+    )
+
+
+class VoucherCountOut(Schema):
+    count: int
+    fen: int
+
+
+class VoucherShareOut(Schema):
+    count: float | None = Field(description="of the redemptions; null when there are none")
+    fen: float | None = Field(description="of the discount; null when there is none")
+
+
+class VoucherMerchantCountOut(Schema):
+    approved: int
+    small_micro: int
+
+
+class VoucherFiguresOut(Schema):
+    redeemed: VoucherCountOut
+    refunded: VoucherCountOut
+    order_amount_fen: int = Field(description="the purchases the redeemed vouchers went with")
+    leverage: float | None = Field(
+        description="yuan of purchases per yuan of discount; null when nothing was redeemed"
+    )
+    small_micro_share: VoucherShareOut
+    merchants: VoucherMerchantCountOut
+
+
+class VoucherRegionFiguresOut(VoucherFiguresOut):
+    region: str
+    name: str
+    claimed: VoucherCountOut
+
+
+class VoucherCategoryFiguresOut(VoucherFiguresOut):
+    category: str
+    category_label: str
+
+
+class VoucherStatsOut(VoucherFiguresOut):
+    region: str
+    program_id: int | None
+    claimed: VoucherCountOut
+    by_region: list[VoucherRegionFiguresOut] = Field(description="the regions one level down")
+    by_category: list[VoucherCategoryFiguresOut]
