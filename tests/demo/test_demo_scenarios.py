@@ -13,10 +13,14 @@ from fangyi.command.models import Directive, Sitrep, Target
 from fangyi.core import clock
 from fangyi.demo.clinical import CHANGSHA_LAB, CONSULTED_2020, clinical_seed
 from fangyi.demo.command import FIRST_DAY, LAST_DAY, command_seed
+from fangyi.demo.jobs import jobs_seed
 from fangyi.demo.outbreak import HOME_LEFT_FOR_GRID, NOW_OBSERVED, UNKNOWN_SUBJECTS, outbreak_seed
 from fangyi.demo.recovery import DEMO_TOWNSHIP, EMPLOYER_FIRM, WAITING_FIRM, recovery_seed
 from fangyi.demo.services import DEMO_HOME, demo_seed
 from fangyi.demo.vouchers import DEMO_COUNTY, WELFARE_NAME, vouchers_seed
+from fangyi.employment import selectors as employment
+from fangyi.employment.choices import Stage
+from fangyi.employment.models import Application, Seeker
 from fangyi.hospitals.choices import AdmissionStatus, HospitalLevel
 from fangyi.hospitals.models import Admission, Consultation, Expert, ExpertGroup, Hospital
 from fangyi.hospitals.selectors import discharge_check, treatment_statistics
@@ -81,7 +85,8 @@ def scenario(django_db_setup, django_db_blocker):
             directed = command_seed(admin=admin, changsha=User.objects.get(username="changsha"), seed=7)
             recovered = recovery_seed(admin=admin, seed=7, enterprises=300)
             spent = vouchers_seed(admin=admin, seed=7, merchants_count=300)
-            yield outbreak, testing, directed, recovered, spent
+            hiring = jobs_seed(seed=7, posts=400)
+            yield outbreak, testing, directed, recovered, spent, hiring
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -110,6 +115,11 @@ def recovered(db, scenario):
 @pytest.fixture
 def spent(db, scenario):
     return scenario[4]
+
+
+@pytest.fixture
+def hiring(db, scenario):
+    return scenario[5]
 
 
 def test_the_screening_finds_the_returnees_and_keeps_records_of_nobody(played):
@@ -399,3 +409,14 @@ def test_changsha_tourism_lottery_takes_entries(spent):
 
 def test_the_vouchers_scenario_runs_once(spent):
     assert vouchers_seed(admin=User.objects.get(username="admin"), seed=7).skipped
+
+
+def test_seekers_look_for_work_and_the_demo_employer_hired_on_most_days(hiring):
+    assert hiring.seekers == Seeker.objects.count() > 0 and hiring.hires > 0
+    employer = User.objects.get(username="employer")
+    today = clock.today()
+    days = employment.hires_per_day(actor=employer, since=today - dt.timedelta(days=14), until=today)
+    assert sum(row["hires"] for row in days) == hiring.hires and len(days) >= 5
+    mine = Application.objects.get(seeker__person__user__username="resident")
+    assert mine.stage == Stage.SHORTLISTED and mine.post.employer.accounts.filter(pk=employer.pk).exists()
+    assert set(mine.changes.values_list("stage", flat=True)) == {Stage.APPLIED, Stage.SHORTLISTED}

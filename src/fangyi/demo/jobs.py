@@ -1,7 +1,8 @@
 """The demo's job matching (湘就业): employers across the counties (the resumption enterprises
 among them, when the recovery demo is there) and a few thousand open job posts in Chinese, posted
 over the last month, so that 普工, 电工, 护工 and 长沙 each find posts. The demo's employer login is
-an account of the first employer in 芙蓉区."""
+an account of the first employer in 芙蓉区, which has hired through the last two weeks; 1,500
+residents look for work, and the resident login has applied to one of its posts."""
 
 import dataclasses
 import datetime as dt
@@ -13,8 +14,11 @@ from django.db import transaction
 from fangyi.accounts.models import User
 from fangyi.core import clock
 from fangyi.demo.services import weighted_counties
-from fangyi.employment.models import Employer, JobPost, Occupation
-from fangyi.employment.search import document, reindex
+from fangyi.employment import services
+from fangyi.employment.choices import Stage
+from fangyi.employment.models import Application, Employer, JobPost, Occupation, Seeker, StageChange
+from fangyi.employment.search import document, reindex, skill_text
+from fangyi.people.models import Person
 from fangyi.regions.choices import Level
 from fangyi.regions.models import Region
 from fangyi.resumption.models import Enterprise
@@ -49,6 +53,18 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[int, int], tuple[str, ...]]] = {
     "6-29-01-04": (("钢筋工",), (6000, 10000), ("白班",)),
     "4-09-08-02": (("防疫消杀员", "消杀员"), (3500, 5000), ("白班", "随叫随到")),
 }
+# The skills seekers of an occupation list (the rest list their occupation's usual titles).
+SKILLS: dict[str, tuple[str, ...]] = {
+    "6-31-01-03": ("电工证", "低压电工", "设备维修", "PLC"),
+    "6-18-02-04": ("焊工证", "二保焊", "氩弧焊", "看图纸"),
+    "6-30-05-01": ("叉车证", "仓储", "叉车司机"),
+    "4-14-01-02": ("护理", "陪护", "护工证"),
+    "4-10-01-05": ("养老护理", "护理员证", "康复"),
+    "4-02-02-02": ("B2驾照", "A2驾照", "物流配送"),
+    "4-03-02-01": ("湘菜", "面点", "厨师证"),
+    "6-18-01-01": ("数控编程", "车床", "看图纸"),
+}
+SEEKERS = 1500
 REQUIREMENTS = (
     "18至45周岁，身体健康，能吃苦耐劳",
     "有相关工作经验者优先，无经验可培训上岗",
@@ -77,6 +93,9 @@ class JobsResult:
     employers: int = 0
     linked: int = 0
     posts: int = 0
+    seekers: int = 0
+    applications: int = 0
+    hires: int = 0
 
 
 def region_names() -> dict[str, list[str]]:
@@ -154,7 +173,7 @@ def jobs_seed(*, seed: int, posts: int = 3000, progress: ProgressCallback | None
     rng = random.Random(seed)
     with transaction.atomic():
         if progress:
-            progress(0, 2, "employers")
+            progress(0, 3, "employers")
         employers = make_employers(max(20, posts // 10), rng)
         if not any(e.region_id == DEMO_COUNTY for e in employers):
             employers.append(Employer.objects.create(name="芙蓉区湘华制造有限公司", region_id=DEMO_COUNTY))
@@ -165,12 +184,111 @@ def jobs_seed(*, seed: int, posts: int = 3000, progress: ProgressCallback | None
         result.employers = len(employers)
         result.linked = sum(1 for e in employers if e.enterprise_id)
         if progress:
-            progress(1, 2, "posts")
+            progress(1, 3, "posts")
         made = JobPost.objects.bulk_create(
             generate_posts(employers, posts, rng, now=clock.now()), batch_size=2000
         )
         reindex()
         result.posts = len(made)
         if progress:
-            progress(2, 2, "done")
+            progress(2, 3, "seekers")
+        _seekers_and_hiring(demo_employer, login, rng, result)
+        if progress:
+            progress(3, 3, "done")
     return result
+
+
+def _seeker_rows(rng: random.Random, today: dt.date) -> list[Seeker]:
+    """Residents (not the demo logins) looking for work near home, each with a wanted occupation,
+    the skills that go with it and the pay they hope for; one in ten keeps the profile hidden."""
+    occupations = {o.code: o for o in Occupation.objects.filter(code__in=KINDS)}
+    people = Person.objects.filter(synthetic=True, user=None).order_by("id_number_hash")
+    seekers = []
+    for person, home in people.values_list("pk", "home_region_id")[:SEEKERS]:
+        code = rng.choice(sorted(occupations))
+        titles, (low, high), _shifts = KINDS[code]
+        known = SKILLS.get(code, titles)
+        skills = " ".join(rng.sample(known, min(2, len(known))))
+        seekers.append(
+            Seeker(
+                person_id=person,
+                occupation=occupations[code],
+                skills=skills,
+                region_id=home[:6],
+                expected_salary=rng.randrange(low, high, 100),
+                available_from=today - dt.timedelta(days=rng.randrange(0, 30)),
+                visible=rng.random() < 0.9,
+                search_text=skill_text(skills),
+            )
+        )
+    return Seeker.objects.bulk_create(seekers, batch_size=2000)
+
+
+def _seekers_and_hiring(
+    employer: Employer, login: User | None, rng: random.Random, result: JobsResult
+) -> None:
+    """Seekers, and the demo employer's hiring of the last two weeks: applications to its posts at
+    every stage, with their history, and hires on most days. The resident login has a profile and
+    an application the employer has shortlisted."""
+    now = clock.now()
+    seekers = _seeker_rows(rng, clock.today())
+    result.seekers = len(seekers)
+    posts = list(JobPost.objects.filter(employer=employer).order_by("pk")[:6])
+    if not posts or login is None:
+        return
+    pipeline = (Stage.APPLIED, Stage.SHORTLISTED, Stage.INTERVIEW, Stage.OFFERED, Stage.HIRED)
+    applications, changes = [], []
+    hired: dict[int, int] = {}
+    for seeker in rng.sample(seekers, min(len(seekers), 40 * len(posts))):
+        post = rng.choice(posts)
+        applied = now - dt.timedelta(hours=rng.randrange(1, 14 * 24))
+        reached = rng.choices(range(len(pipeline)), (30, 20, 15, 10, 25))[0]
+        if pipeline[reached] == Stage.HIRED and hired.get(post.pk, 0) >= post.headcount:
+            reached -= 1
+        stages = list(pipeline[: reached + 1])
+        if reached < len(pipeline) - 1 and rng.random() < 0.2:
+            stages.append(Stage.REJECTED)
+        moments = [applied + dt.timedelta(hours=6 * step) for step in range(len(stages))]
+        moments = [min(moment, now) for moment in moments]
+        final = stages[-1]
+        if final == Stage.HIRED:
+            hired[post.pk] = hired.get(post.pk, 0) + 1
+        applications.append(
+            Application(
+                post=post,
+                seeker=seeker,
+                stage=final,
+                applied_at=applied,
+                updated_at=moments[-1],
+                hired_at=moments[-1] if final == Stage.HIRED else None,
+            )
+        )
+        changes.append(list(zip(stages, moments, strict=True)))
+    Application.objects.bulk_create(applications)
+    StageChange.objects.bulk_create(
+        StageChange(
+            application=application,
+            stage=stage,
+            changed_at=moment,
+            changed_by=None if stage == Stage.APPLIED else login,
+        )
+        for application, history in zip(applications, changes, strict=True)
+        for stage, moment in history
+    )
+    result.applications = len(applications)
+    result.hires = sum(hired.values())
+    resident = User.objects.filter(username="resident").first()
+    if resident is None or not Person.objects.filter(user=resident).exists():
+        return
+    services.seeker_save(
+        actor=resident,
+        region=DEMO_COUNTY,
+        available_from=clock.today(),
+        occupation=posts[0].occupation_id,
+        skills="电工证 设备维修",
+        expected_salary=posts[0].salary_min,
+    )
+    application = services.job_apply(actor=resident, job_id=posts[0].pk, note="可以马上到岗")
+    services.application_move(actor=login, application_id=application.pk, stage=Stage.SHORTLISTED)
+    result.seekers += 1
+    result.applications += 1

@@ -14,7 +14,8 @@ from fangyi.regions.models import Region
 class Command(BaseCommand):
     help = (
         "Write the demo's job matching: employers across the counties (the resumption enterprises "
-        "among them) and open job posts in Chinese. Needs the regions; runs once."
+        "among them), open job posts in Chinese, job seekers and the demo employer's hiring. Needs "
+        "the regions; runs once."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,13 +35,17 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 _(
                     "Job matching ready in %(seconds).1f s: %(employers)s employers (%(linked)s of them "
-                    "resumption enterprises) and %(posts)s open job posts."
+                    "resumption enterprises), %(posts)s open job posts, %(seekers)s job seekers and "
+                    "%(applications)s applications (%(hires)s hired)."
                 )
                 % {
                     "seconds": time.monotonic() - started,
                     "employers": result.employers,
                     "linked": result.linked,
                     "posts": result.posts,
+                    "seekers": result.seekers,
+                    "applications": result.applications,
+                    "hires": result.hires,
                 }
             )
         )
