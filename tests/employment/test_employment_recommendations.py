@@ -120,3 +120,16 @@ def test_an_old_profile_ranks_below_a_fresh_one(make_post, make_seeker_login, bo
     fresh = seeker_named(make_seeker_login, "郑新", occupation=ELECTRICIAN)
     matches = selectors.recommend_seekers(actor=boss, job_id=post.pk)
     assert [match.seeker.pk for match in matches] == [fresh.pk, old.pk]
+
+
+def test_a_post_with_hundreds_of_words_still_ranks_seekers(make_post, make_seeker_login, boss):
+    post = make_post("维修电工", requirements=" ".join(f"k{index}" for index in range(400)))
+    early = seeker_named(make_seeker_login, "冯早", skills="k5")
+    late = seeker_named(make_seeker_login, "陈晚", skills="k399")
+    matches = {match.seeker.pk: match for match in selectors.recommend_seekers(actor=boss, job_id=post.pk)}
+    skills = {
+        pk: {part["component"]: part["value"] for part in match.why}["skills"]
+        for pk, match in matches.items()
+    }
+    # The first 200 words of the post count (its title and occupation first).
+    assert skills == {early.pk: 1.0, late.pk: 0.0}

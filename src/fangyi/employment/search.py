@@ -63,6 +63,9 @@ LABELS = {
 }
 # A seeker's skills counted in the overlap (their first words; the profile keeps 256 characters).
 MAX_SKILL_WORDS = 24
+# A post's words matched against the seekers' skills (its first ones: the title comes first), one
+# LIKE each in the query.
+MAX_POST_WORDS = 200
 # Distance from where the seeker is: same county, same prefecture, same province.
 DISTANCE = ((6, 1.0), (4, 0.6), (2, 0.3))
 # Recency by age of the post in days.
@@ -178,6 +181,17 @@ def _float(value: float) -> Value:
     return Value(value, output_field=FloatField())
 
 
+def _total(terms: list[Any]) -> Any:
+    """The sum of the terms added pairwise, so that the expression is as deep as the log of their
+    number (a chain of hundreds overflows Python's recursion and SQLite's expression depth)."""
+    if not terms:
+        return _float(0.0)
+    while len(terms) > 1:
+        pairs = [terms[index : index + 2] for index in range(0, len(terms), 2)]
+        terms = [pair[0] + pair[1] if len(pair) == 2 else pair[0] for pair in pairs]
+    return terms[0]
+
+
 def _distance(field: str, place: str) -> Case:
     """How near the row's region `field` is to `place`: same county, prefecture, province."""
     return Case(
@@ -234,21 +248,22 @@ def _skills_in_post(seeker: Seeker) -> Any:
     skills = seeker.search_text.split()[:MAX_SKILL_WORDS]
     if not skills:
         return _float(0.0)
-    found = sum((_post_names_word(word) for word in skills), start=_float(0.0))
+    found = _total([_post_names_word(word) for word in skills])
     return ExpressionWrapper(found / _float(len(skills)), output_field=FloatField())
 
 
 def _post_words_in_skills(post: JobPost) -> tuple[Any, Concat]:
-    """The share of a seeker's skills words (distinct in their `search_text`) that the post holds,
+    """The share of a seeker's skills words (distinct in their `search_text`) that the post's own
+    words hold (its title, occupation and requirements, not the employer's or the place's names),
     and the seekers' words padded with spaces it matches whole words in (annotated `padded_text`)."""
-    wanted = sorted(set(post.search_text.lower().split()))
+    own = document(post.title, post.occupation.name, post.requirements).lower().split()
+    wanted = list(dict.fromkeys(own))[:MAX_POST_WORDS]
     padded = Concat(Value(" "), F("search_text"), Value(" "), output_field=TextField())
-    found = sum(
-        (
+    found = _total(
+        [
             Case(When(padded_text__contains=f" {word} ", then=_float(1.0)), default=_float(0.0))
             for word in wanted
-        ),
-        start=_float(0.0),
+        ]
     )
     if not wanted:
         return _float(0.0), padded
