@@ -385,15 +385,17 @@ def test_today_the_resident_holds_a_voucher_and_the_merchant_redeems_and_is_sett
     held = Voucher.objects.get(holder__user=resident, program__region_id=DEMO_COUNTY)
     assert held.status == VoucherStatus.HELD
     shop = Merchant.objects.get(accounts__username="merchant")
-    assert shop.status == MerchantStatus.APPROVED and shop.region_id == DEMO_COUNTY
+    assert shop.status == MerchantStatus.APPROVED and shop.region_id.startswith(DEMO_COUNTY)
     today = clock.today()
     mine = Redemption.objects.filter(merchant=shop)
     assert mine.filter(redeemed_at__date__gte=today - dt.timedelta(days=1)).count() >= 5
     assert FraudFlag.objects.filter(
-        rule=FraudRule.SPLIT_ORDER, merchant=shop, status=FlagStatus.OPEN, region_id=DEMO_COUNTY
+        rule=FraudRule.SPLIT_ORDER, merchant=shop, status=FlagStatus.OPEN, region_id__startswith=DEMO_COUNTY
     ).exists()
     assert FraudFlag.objects.filter(rule=FraudRule.OUT_OF_REGION, status=FlagStatus.OPEN).exists()
-    assert Merchant.objects.filter(region_id=DEMO_COUNTY, status=MerchantStatus.PENDING).count() == 3
+    assert (
+        Merchant.objects.filter(region_id__startswith=DEMO_COUNTY, status=MerchantStatus.PENDING).count() == 3
+    )
     # Tonight's settlement pays the shop for the redemptions past their hold, and only those.
     settled = [s for s in services.settlement_run(actor=None) if s.merchant_id == shop.pk]
     assert sum(s.redemptions for s in settled) == 4

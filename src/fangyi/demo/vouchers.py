@@ -57,6 +57,7 @@ from fangyi.vouchers.models import (
 
 ProgressCallback = Callable[[int, int, str], None]
 DEMO_COUNTY = "430102"
+DEMO_TOWNSHIP = "430102001"  # 文艺路街道
 CHINA = ZoneInfo("Asia/Shanghai")
 WELFARE_NAME = "湘消费·职工节日福利消费券"
 WELFARE_OPENS = dt.datetime(2020, 3, 27, 9, tzinfo=CHINA)
@@ -96,9 +97,14 @@ class VouchersResult:
 
 
 def _merchants(count: int, rng: random.Random, reviewer: User | None) -> list[Merchant]:
-    """`count` approved merchants over the counties (by population), reviewed the week before the
-    welfare opened."""
+    """`count` approved merchants over the counties (by population), each in one of its county's
+    townships, reviewed the week before the welfare opened."""
     places = weighted_counties()
+    townships: dict[str, list[str]] = defaultdict(list)
+    for township in (
+        Region.objects.filter(level=Level.TOWNSHIP).order_by("code").values_list("code", flat=True)
+    ):
+        townships[township[:6]].append(township)
     weights = [weight for _code, _city, weight in places]
     kinds = list(CATEGORIES)
     shares = [CATEGORIES[kind][0] for kind in kinds]
@@ -112,7 +118,7 @@ def _merchants(count: int, rng: random.Random, reviewer: User | None) -> list[Me
                 name=f"{city}{rng.choice(words)}{rng.choice(suffixes)}{number % 97 + 1}号店",
                 category=category,
                 small_micro=rng.random() < 0.8,
-                region_id=code,
+                region_id=rng.choice(townships[code]) if townships[code] else code,
                 status=MerchantStatus.APPROVED,
                 applied_at=WELFARE_OPENS - dt.timedelta(days=rng.randrange(7, 20)),
                 reviewed_at=WELFARE_OPENS - dt.timedelta(days=rng.randrange(1, 6)),
@@ -441,7 +447,7 @@ def _merchant_login_shop(login: User, official: User) -> Merchant:
         name="文艺路湘味小厨",
         category=MerchantCategory.CATERING,
         small_micro=True,
-        region=DEMO_COUNTY,
+        region=DEMO_TOWNSHIP,
         address="长沙市芙蓉区文艺路 118 号",
     )
     return merchants.merchant_review(actor=official, merchant_id=shop.pk, decision="approve")
@@ -456,14 +462,19 @@ def _pending_shops(rng: random.Random) -> None:
                 name=name,
                 category=category,
                 small_micro=True,
-                region_id=DEMO_COUNTY,
+                region_id=township,
                 address=address,
                 applied_at=now - dt.timedelta(hours=rng.randrange(2, 96)),
             )
-            for name, category, address in (
-                ("五一广场便民超市", MerchantCategory.SUPERMARKET, "长沙市芙蓉区五一大道 389 号"),
-                ("朝阳村米粉店", MerchantCategory.CATERING, "长沙市芙蓉区朝阳路 27 号"),
-                ("定王台书店", MerchantCategory.RETAIL, "长沙市芙蓉区定王台街道 12 号"),
+            for name, category, township, address in (
+                (
+                    "五一广场便民超市",
+                    MerchantCategory.SUPERMARKET,
+                    DEMO_TOWNSHIP,
+                    "长沙市芙蓉区五一大道 389 号",
+                ),
+                ("朝阳街米粉店", MerchantCategory.CATERING, "430102002", "长沙市芙蓉区朝阳街 27 号"),
+                ("定王台书店", MerchantCategory.RETAIL, "430102013", "长沙市芙蓉区定王台街道 12 号"),
             )
         ]
     )
