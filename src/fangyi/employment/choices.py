@@ -1,10 +1,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PostStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    # A post taking applications (招聘中), not an "open" ticket waiting to be handled.
+    OPEN = "open", pgettext_lazy("job post", "Open")
+    CLOSED = "closed", pgettext_lazy("job post", "Closed")
 
 
 class Stage(models.TextChoices):
