@@ -18,28 +18,32 @@ def _joined(raw: str) -> str:
     return "".join(re.findall(r'"(.*)"', raw))
 
 
-def parse_po(path: Path) -> dict[str, tuple[str, bool]]:
-    """msgid → (msgstr, fuzzy) of a .po file; plural entries are keyed by their singular."""
-    entries: dict[str, tuple[str, bool]] = {}
+def parse_po(path: Path) -> dict[tuple[str, str], tuple[str, bool]]:
+    """(msgctxt or "", msgid) → (msgstr, fuzzy) of a .po file; plural entries are keyed by their
+    singular."""
+    entries: dict[tuple[str, str], tuple[str, bool]] = {}
     for block in path.read_text(encoding="utf-8").split("\n\n"):
+        context = re.search(r'^msgctxt ((?:".*"\n?)+)', block, re.M)
         msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
         msgstr = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
         if msgid and msgstr and _joined(msgid.group(1)):
-            entries[_joined(msgid.group(1))] = (_joined(msgstr.group(1)), "#, fuzzy" in block)
+            key = (_joined(context.group(1)) if context else "", _joined(msgid.group(1)))
+            entries[key] = (_joined(msgstr.group(1)), "#, fuzzy" in block)
     return entries
 
 
 def test_every_message_has_a_chinese_translation():
     entries = parse_po(PO_FILE)
     assert len(entries) > 100
-    assert [msgid for msgid, (msgstr, fuzzy) in entries.items() if fuzzy or not msgstr] == []
+    assert [key for key, (msgstr, fuzzy) in entries.items() if fuzzy or not msgstr] == []
 
 
 def test_compiled_catalogue_matches_the_source():
     with translation.override("zh-hans"):
-        for msgid, (msgstr, _fuzzy) in parse_po(PO_FILE).items():
+        for (context, msgid), (msgstr, _fuzzy) in parse_po(PO_FILE).items():
             if "\\" not in msgid:
-                assert translation.gettext(msgid) == msgstr, msgid
+                found = translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+                assert found == msgstr, (context, msgid)
 
 
 @pytest.mark.skipif(
