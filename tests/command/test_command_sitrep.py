@@ -76,6 +76,8 @@ def test_the_sitrep_gathers_every_module(data, county):
         "beds",
         "supplies",
         "resumption",
+        "hiring",
+        "consumption",
         "directives",
     ]
     assert sections["cases"]["figures"]["new_confirmed"] == 3
