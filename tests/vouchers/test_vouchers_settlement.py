@@ -4,6 +4,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from tests.vouchers.conftest import DAY, NOW
 
 from fangyi.core import clock
@@ -116,10 +117,11 @@ def test_settlement_reads_are_scoped(redeem, merchant, make_merchant, county_off
 def test_the_daily_command(redeem):
     redeem(_local(20, 9), amount=30_000)
     out = io.StringIO()
-    call_command("vouchers_settle", "--today", "2020-04-23", stdout=out)
+    with translation.override("en"):
+        call_command("vouchers_settle", "--today", "2020-04-23", stdout=out)
     assert "1 settlements of 1 redemptions, 20.00 yuan" in out.getvalue()
     out = io.StringIO()
-    with clock.frozen_at(NOW + 5 * DAY):
+    with clock.frozen_at(NOW + 5 * DAY), translation.override("en"):
         call_command("vouchers_settle", stdout=out)
     assert "0 settlements" in out.getvalue()
     with pytest.raises(CommandError):
