@@ -60,6 +60,9 @@ from fangyi.surveillance import services as surveillance
 from fangyi.surveillance.models import Case, CaseEvent, Cluster, ResponseLevelPeriod
 from fangyi.volunteers import models as volunteers_models
 from fangyi.volunteers import services as volunteers
+from fangyi.vouchers import merchants as voucher_merchants
+from fangyi.vouchers import models as vouchers_models
+from fangyi.vouchers import services as vouchers
 
 API_PREFIX = "/api/v1"
 IN, OUT = "430102", "430103"
@@ -139,9 +142,13 @@ class World:
     # Per scope: a volunteer with missions, sign-ups, hours, a certificate and hotline shifts (see
     # volunteers_objects).
     volunteers: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
-    # Per scope: an employer (the employer principal is an account of the "in" one) with an open
-    # job post (see employment_objects).
+    # Per scope: an employer (the employer principal is an account of the "in" one) with its posts,
+    # and the volunteer's seeker profile with an application and a hire (see employment_objects).
     employment: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Per scope: programmes, an approved merchant (the merchant principal is an account of the "in"
+    # one), the volunteer's vouchers, redemptions, a settlement and a fraud flag (see
+    # vouchers_objects).
+    vouchers: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def region(self, scope: str) -> str:
         return IN if scope == "in" else OUT
@@ -168,6 +175,7 @@ class Rule:
     denied: the status for a role lacking `need` (403, or 404 where a route hides objects).
     outside: for "create" routes, a refusal other than 404 of a holder of `need` outside the
     jurisdiction, as (status, error code).
+    counts: for "list" routes, per (principal, scope), a count the capabilities alone do not tell.
     """
 
     ok: int
@@ -181,6 +189,7 @@ class Rule:
     outside: tuple[int, str] | None = None
     hidden: bool = False
     exceptions: dict[tuple[str, str], tuple[int, str]] = dataclasses.field(default_factory=dict)
+    counts: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
 
 
 PUBLIC = "public"
@@ -689,6 +698,108 @@ def employment_rule(ok: int, request: Callable[[World, str], tuple[str, dict[str
     """A write on an employer's posts: its accounts (employment.post) or resumption.manage over its
     county; another employer's, or one outside the jurisdiction, is not found."""
     return Rule(ok, request, need=POSTING, any_of=True, scope=scope, see=POSTING)
+
+
+SEEK = ("employment.seek",)
+# An employer's posts, applicants and hires are read by its accounts and the officials over it.
+HIRING_READERS = ("employment.post", "resumption.view", "resumption.manage")
+EMPLOYER_READERS = ("employment.post", "resumption.view")
+
+
+def job_rule(
+    ok: int,
+    path: str,
+    need: tuple[str, ...],
+    *,
+    see: tuple[str, ...] | None = None,
+    body: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Rule:
+    """A job-matching request: `{region}`, `{village}`, `{employer}`, its posts `{post}` (open, no
+    applicants), `{pipeline}` (the scope's volunteer applied and was shortlisted: `{application}`)
+    and the days `{since}` and `{today}` of the scope's fixtures. With `see` it works on one object
+    (outside: 404); without, it names no region unless `fields` give a `scope`. The lookups come
+    after the capability check, so whoever holds none of `need` is refused (403) in both scopes."""
+    rule = fixture_rule(ok, path, need, job_names, see=see, body=body)
+    return dataclasses.replace(rule, **{"scope": "object" if see else None, **fields})
+
+
+def job_names(world: World, scope: str) -> dict[str, Any]:
+    found = world.employment[scope]
+    return {
+        "region": world.region(scope),
+        "village": VILLAGE[world.region(scope)],
+        "since": (clock.today() - dt.timedelta(days=7)).isoformat(),
+        "today": clock.today().isoformat(),
+        **{key: found[key].pk for key in ("employer", "post", "pipeline", "application")},
+    }
+
+
+# Vouchers: public programmes run by officials, claimed by residents, redeemed at merchants -------
+
+VOUCHERS_VIEW = ("vouchers.view",)
+VOUCHERS_MANAGE = ("vouchers.manage",)
+CLAIM = ("vouchers.claim",)
+MERCHANT = ("vouchers.merchant",)
+# A merchant and its redemptions and settlements are read by the officials over it and its own
+# accounts; a merchant is registered, and its redemptions refunded, by its accounts or by those who
+# manage its region.
+MERCHANT_READERS = ("vouchers.view", "vouchers.merchant")
+FOR_MERCHANT = ("vouchers.manage", "vouchers.merchant")
+
+
+def voucher_rule(
+    ok: int,
+    path: str,
+    need: tuple[str, ...],
+    *,
+    see: tuple[str, ...] | None = None,
+    body: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Rule:
+    """A vouchers request: `{region}`, `{village}`, the programmes `{open}` (first come, claimable
+    now), `{listed}` (a draft for an eligibility list), `{lottery}` (taking entries) and `{ended}`
+    (entries closed, one entry, not drawn), the approved `{merchant}` (the merchant principal is an
+    account of the "in" one), the `{code}` of a voucher the scope's volunteer holds, `{due}` (a
+    redemption past its hold period, not settled), the open fraud `{flag}`, the `{id_number}` of the
+    scope's resident and a fresh `{order_no}`. With `see` it works on one object (outside: 404);
+    without, it names no region unless `fields` give a `scope`. Every route checks the capability
+    before it looks anything up, so whoever holds none of `need` is refused (403) in both scopes."""
+    rule = fixture_rule(ok, path, need, voucher_names, see=see, body=body)
+    return dataclasses.replace(rule, **{"scope": "object" if see else None, **fields})
+
+
+def voucher_names(world: World, scope: str) -> dict[str, Any]:
+    found, region = world.vouchers[scope], world.region(scope)
+    return {
+        "region": region,
+        "village": VILLAGE[region],
+        "code": found["held"].code,
+        "id_number": ID_NUMBER[region],
+        "order_no": f"MATRIX-{region}-NEW",
+        **{key: found[key].pk for key in ("open", "listed", "lottery", "ended", "merchant", "due", "flag")},
+    }
+
+
+def program_payload(world: World, scope: str) -> dict[str, Any]:
+    region, now = world.region(scope), clock.now()
+    return {
+        "json": {
+            "name": "新一期消费券",
+            "funder_kind": "government",
+            "funder": "区人民政府",
+            "region": region,
+            "regions": [region],
+            "budget_fen": 1_000_000,
+            "categories": ["catering"],
+            "claiming": "first_come",
+            "claim_opens": now.isoformat(),
+            "claim_closes": (now + dt.timedelta(days=7)).isoformat(),
+            "valid_from": now.isoformat(),
+            "valid_until": (now + dt.timedelta(days=30)).isoformat(),
+            "denominations": [{"face_value_fen": 2000, "threshold_fen": 10000, "stock": 50}],
+        }
+    }
 
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -1985,6 +2096,159 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/employment/jobs/{job_id}/close"): employment_rule(
         200, lambda w, s: (f"/employment/jobs/{w.employment[s]['post'].pk}/close", {}), "object"
     ),
+    # A resident keeps their own seeker profile (the resident principal is the scope "in" volunteer,
+    # who has one) and applies to any open post, wherever it is.
+    ("PUT", "/employment/seeker"): job_rule(
+        200,
+        "/employment/seeker",
+        SEEK,
+        body={
+            "region": "{village}",
+            "available_from": "{today}",
+            "occupation": "6-31-01-03",
+            "skills": "电工证",
+        },
+    ),
+    ("GET", "/employment/seeker"): job_rule(200, "/employment/seeker", SEEK),
+    ("GET", "/employment/seeker/recommendations"): job_rule(200, "/employment/seeker/recommendations", SEEK),
+    ("POST", "/employment/jobs/{job_id}/apply"): job_rule(
+        201, "/employment/jobs/{post}/apply", SEEK, body={"note": "可随时到岗"}
+    ),
+    ("GET", "/employment/applications"): job_rule(200, "/employment/applications", SEEK),
+    # Only the seeker withdraws: another's application is not found.
+    ("POST", "/employment/applications/{application_id}/withdraw"): job_rule(
+        200, "/employment/applications/{application}/withdraw", SEEK, see=SEEK
+    ),
+    ("GET", "/employment/jobs/{job_id}/applications"): job_rule(
+        200, "/employment/jobs/{pipeline}/applications", HIRING_READERS, see=HIRING_READERS
+    ),
+    ("POST", "/employment/applications/{application_id}/stage"): job_rule(
+        200, "/employment/applications/{application}/stage", POSTING, see=POSTING, body={"stage": "interview"}
+    ),
+    ("GET", "/employment/jobs/{job_id}/recommendations"): job_rule(
+        200, "/employment/jobs/{post}/recommendations", HIRING_READERS, see=HIRING_READERS
+    ),
+    ("GET", "/employment/hires"): job_rule(
+        200,
+        "/employment/hires?since={since}&until={today}&employer={employer}",
+        EMPLOYER_READERS,
+        see=EMPLOYER_READERS,
+    ),
+    # An employer login registers its own business wherever it is; an official one of their area
+    # (elsewhere: 400, the region is named in the body).
+    ("POST", "/employment/employers"): job_rule(
+        201,
+        "/employment/employers",
+        POSTING,
+        body={"name": "新登记用工单位", "region": "{village}"},
+        scope="create",
+        outside=(400, "employer.outside_jurisdiction"),
+        exceptions={(Role.EMPLOYER, "out"): (201, "")},
+    ),
+    # Employers take no region: each principal reads its own or its area's (secrets_of checks that
+    # the other county's stay out).
+    ("GET", "/employment/employers"): job_rule(200, "/employment/employers", EMPLOYER_READERS),
+    ("GET", "/employment/employers/mine"): job_rule(200, "/employment/employers/mine", ("employment.post",)),
+    # Vouchers. Anyone reads the published programmes, signed in or not.
+    ("GET", "/vouchers/programs"): Rule(
+        200, lambda w, s: (f"/vouchers/programs?region={w.region(s)}", {}), need=PUBLIC
+    ),
+    ("GET", "/vouchers/programs/{program_id}"): Rule(
+        200, lambda w, s: (f"/vouchers/programs/{w.vouchers[s]['open'].pk}", {}), need=PUBLIC
+    ),
+    ("POST", "/vouchers/programs"): Rule(
+        201, lambda w, s: ("/vouchers/programs", program_payload(w, s)), need=VOUCHERS_MANAGE, scope="create"
+    ),
+    ("POST", "/vouchers/programs/{program_id}/publish"): voucher_rule(
+        200, "/vouchers/programs/{listed}/publish", VOUCHERS_MANAGE, see=VOUCHERS_MANAGE
+    ),
+    ("POST", "/vouchers/programs/{program_id}/close"): voucher_rule(
+        200, "/vouchers/programs/{open}/close", VOUCHERS_MANAGE, see=VOUCHERS_MANAGE
+    ),
+    ("POST", "/vouchers/programs/{program_id}/eligibility"): voucher_rule(
+        200,
+        "/vouchers/programs/{listed}/eligibility",
+        VOUCHERS_MANAGE,
+        see=VOUCHERS_MANAGE,
+        body={"group": "employee", "id_numbers": ["{id_number}"]},
+    ),
+    # A resident claims and enters the lotteries of any programme; one of a region they do not live
+    # in raises a fraud flag for its officials rather than a refusal.
+    ("POST", "/vouchers/programs/{program_id}/claim"): voucher_rule(
+        201, "/vouchers/programs/{open}/claim", CLAIM
+    ),
+    ("POST", "/vouchers/programs/{program_id}/lottery/enter"): voucher_rule(
+        201, "/vouchers/programs/{lottery}/lottery/enter", CLAIM
+    ),
+    ("POST", "/vouchers/programs/{program_id}/lottery/draw"): voucher_rule(
+        200, "/vouchers/programs/{ended}/lottery/draw", VOUCHERS_MANAGE, see=VOUCHERS_MANAGE, body={"seed": 7}
+    ),
+    ("GET", "/vouchers/programs/{program_id}/stats"): voucher_rule(
+        200, "/vouchers/programs/{open}/stats", VOUCHERS_VIEW, see=VOUCHERS_VIEW
+    ),
+    ("GET", "/vouchers/stats"): voucher_rule(
+        200, "/vouchers/stats?region={region}", VOUCHERS_VIEW, see=VOUCHERS_VIEW
+    ),
+    ("GET", "/vouchers/mine"): voucher_rule(200, "/vouchers/mine", CLAIM),
+    # Officials list the merchants of the region asked for; a merchant login its own shops, wherever
+    # the region asked for.
+    ("GET", "/vouchers/merchants"): voucher_rule(
+        200,
+        "/vouchers/merchants?region={region}",
+        MERCHANT_READERS,
+        scope="list",
+        see=MERCHANT_READERS,
+        counts={(Role.MERCHANT, "out"): 1},
+    ),
+    # A merchant login registers its shop in its region (awaiting review), an official one of their
+    # area (approved); elsewhere is refused as bad input (400), the region being named in the body.
+    ("POST", "/vouchers/merchants"): voucher_rule(
+        201,
+        "/vouchers/merchants",
+        FOR_MERCHANT,
+        body={"name": "新登记商户", "category": "retail", "region": "{village}"},
+        scope="create",
+        outside=(400, "merchant.outside_jurisdiction"),
+    ),
+    ("GET", "/vouchers/merchants/{merchant_id}"): voucher_rule(
+        200, "/vouchers/merchants/{merchant}", MERCHANT_READERS, see=MERCHANT_READERS
+    ),
+    ("POST", "/vouchers/merchants/{merchant_id}/review"): voucher_rule(
+        200,
+        "/vouchers/merchants/{merchant}/review",
+        VOUCHERS_MANAGE,
+        see=VOUCHERS_MANAGE,
+        body={"decision": "suspend", "note": "核查经营资质"},
+    ),
+    # Only the merchant's own accounts redeem at it.
+    ("POST", "/vouchers/redemptions"): voucher_rule(
+        201,
+        "/vouchers/redemptions",
+        MERCHANT,
+        see=MERCHANT,
+        body={
+            "merchant_id": "{merchant}",
+            "code": "{code}",
+            "order_no": "{order_no}",
+            "order_amount_fen": 6000,
+        },
+    ),
+    ("GET", "/vouchers/redemptions"): voucher_rule(
+        200, "/vouchers/redemptions?merchant={merchant}", MERCHANT_READERS, see=MERCHANT_READERS
+    ),
+    ("POST", "/vouchers/redemptions/{redemption_id}/refund"): voucher_rule(
+        200, "/vouchers/redemptions/{due}/refund", FOR_MERCHANT, see=FOR_MERCHANT
+    ),
+    ("GET", "/vouchers/settlements"): voucher_rule(
+        200, "/vouchers/settlements?merchant={merchant}", MERCHANT_READERS, see=MERCHANT_READERS
+    ),
+    # The run and the flags take no region: each official settles and reads its own jurisdiction's
+    # (secrets_of checks that the other county's stay out).
+    ("POST", "/vouchers/settlements/run"): voucher_rule(200, "/vouchers/settlements/run", VOUCHERS_MANAGE),
+    ("GET", "/vouchers/flags"): voucher_rule(200, "/vouchers/flags", VOUCHERS_MANAGE),
+    ("POST", "/vouchers/flags/{flag_id}/review"): voucher_rule(
+        200, "/vouchers/flags/{flag}/review", VOUCHERS_MANAGE, see=VOUCHERS_MANAGE, body={"decision": "clear"}
+    ),
 }
 
 
@@ -2771,7 +3035,7 @@ def matrix_objects(django_db_setup, django_db_blocker, module_id_number) -> dict
 def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
     person, place, job, cases, labs_found, health, screened, observed = {}, {}, {}, {}, {}, {}, {}, {}
     tested, treated, stocked, commanded = {}, {}, {}, {}
-    resuming, volunteering, employing = {}, {}, {}
+    resuming, volunteering, employing, spending = {}, {}, {}, {}
     target = referral_hospital()
     province = province_warehouse()
     for scope, region in (("in", IN), ("out", OUT)):
@@ -2798,6 +3062,7 @@ def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
         resuming[scope] = resumption_objects(region, new_id_number)
         volunteering[scope] = volunteers_objects(region, new_id_number)
         employing[scope] = employment_objects(region)
+        spending[scope] = vouchers_objects(region)
     supplies.donation_record(
         actor=_user_with_role("matrix-supply-fixture", Role.SUPPLY_OFFICER, "43"),
         direction="in",
@@ -2828,6 +3093,7 @@ def _matrix_objects(new_id_number: Callable[..., str]) -> dict[str, Any]:
         "resumption": resuming,
         "volunteers": volunteering,
         "employment": employing,
+        "vouchers": spending,
     }
 
 
@@ -2844,7 +3110,7 @@ def world(db, settings, matrix_objects) -> Callable[[str], World]:
             if principal == Role.EXPERT:
                 expert = matrix_objects["hospitals"]["in"]["expert"]
                 Expert.objects.filter(pk=expert.pk).update(user=user)
-            link_resumption_and_volunteers(user, principal, matrix_objects)
+            link_to_objects(user, principal, matrix_objects)
             _token, key = api_token_create(actor=user, name="matrix")
             headers = {"Authorization": f"Bearer {key}"}
         return World(**matrix_objects, user=user, headers=headers)
@@ -2852,9 +3118,10 @@ def world(db, settings, matrix_objects) -> Callable[[str], World]:
     return build
 
 
-def link_resumption_and_volunteers(user: User, principal: str, objects: dict[str, Any]) -> None:
+def link_to_objects(user: User, principal: str, objects: dict[str, Any]) -> None:
     """The liaison principal is stationed at both "in" enterprises, the employer principal is one of
-    their accounts, and the resident principal is the "in" volunteer."""
+    their accounts and of the "in" employer's, the merchant principal one of the "in" merchant's,
+    and the resident principal is the "in" volunteer (with their seeker profile and vouchers)."""
     found = objects["resumption"]["in"]
     for enterprise in (found["enterprise"], found["applicant"]):
         if principal == Role.ENTERPRISE_LIAISON:
@@ -2865,6 +3132,8 @@ def link_resumption_and_volunteers(user: User, principal: str, objects: dict[str
         Person.objects.filter(pk=objects["volunteers"]["in"]["volunteer"].person_id).update(user=user)
     if principal == Role.EMPLOYER:
         objects["employment"]["in"]["employer"].accounts.add(user)
+    if principal == Role.MERCHANT:
+        objects["vouchers"]["in"]["merchant"].accounts.add(user)
 
 
 def counted(rows: Any) -> tuple[str, Sequence[Any]]:
@@ -2946,8 +3215,39 @@ def snapshot_queries() -> tuple[tuple[str, Sequence[Any]], ...]:
         listed(command_models.Sitrep.objects.order_by("pk").values_list("region_id", "date", "generated_at")),
         *resumption_state(),
         *volunteers_state(),
+        *employment_state(),
+        *vouchers_state(),
+    )
+
+
+def employment_state() -> tuple[tuple[str, Sequence[Any]], ...]:
+    return (
         counted(employment_models.Employer.objects),
+        counted(employment_models.Employer.accounts.through.objects),
         listed(employment_models.JobPost.objects.order_by("pk").values_list("status", flat=True)),
+        listed(
+            employment_models.Seeker.objects.order_by("pk").values_list(
+                "region_id", "occupation_id", "skills", "expected_salary", "available_from", "visible"
+            )
+        ),
+        listed(employment_models.Application.objects.order_by("pk").values_list("stage", "note", "hired_at")),
+        counted(employment_models.StageChange.objects),
+    )
+
+
+def vouchers_state() -> tuple[tuple[str, Sequence[Any]], ...]:
+    return (
+        listed(vouchers_models.Program.objects.order_by("pk").values_list("status", "drawn_at")),
+        listed(vouchers_models.Denomination.objects.order_by("pk").values_list("remaining", flat=True)),
+        counted(vouchers_models.Eligibility.objects),
+        listed(vouchers_models.LotteryEntry.objects.order_by("pk").values_list("won", flat=True)),
+        listed(vouchers_models.Voucher.objects.order_by("pk").values_list("status", flat=True)),
+        listed(vouchers_models.Redemption.objects.order_by("pk").values_list("status", "settlement_id")),
+        counted(vouchers_models.LedgerEntry.objects),
+        listed(vouchers_models.Settlement.objects.order_by("pk").values_list("amount_fen", "redemptions")),
+        listed(vouchers_models.FraudFlag.objects.order_by("pk").values_list("status", flat=True)),
+        listed(vouchers_models.Merchant.objects.order_by("pk").values_list("status", "review_note")),
+        counted(vouchers_models.Merchant.accounts.through.objects),
     )
 
 
@@ -2975,21 +3275,149 @@ def resumption_state() -> tuple[tuple[str, Sequence[Any]], ...]:
     )
 
 
+SKILLS = {IN: "芙蓉区低压电工证 叉车", OUT: "天心区低压电工证 叉车"}
+APPLICATION_NOTE = {IN: "芙蓉区电工五年经验", OUT: "天心区电工五年经验"}
+
+
 def employment_objects(region: str) -> dict[str, Any]:
-    """An employer of the county with an open post of a 电工."""
+    """An employer of the county (with a credit code) and three posts of a 电工: one open without
+    applicants, one the scope's volunteer (the resident principal in scope "in") applied to and was
+    shortlisted for, one they were hired for today. The volunteer's seeker profile is the one their
+    login saves."""
     official = _user_with_role(f"matrix-employment-{region}", Role.COUNTY_OFFICIAL, region)
-    employer = employment.employer_register(actor=official, name=f"{PLACE[region][:3]}电器厂", region=region)
-    post = employment.job_post_create(
+    login = _user_with_role(f"matrix-vr-{region}", Role.RESIDENT, region)
+    employer = employment.employer_register(
         actor=official,
-        employer_id=employer.pk,
-        title="招聘电工",
-        occupation="6-31-01-03",
-        salary_min=4000,
-        salary_max=6000,
-        headcount=1,
-        closing_date=clock.today() + dt.timedelta(days=30),
+        name=f"{PLACE[region][:3]}电器厂",
+        region=region,
+        credit_code=matrix_credit_code(region, 3),
     )
-    return {"employer": employer, "post": post}
+
+    def post(title: str) -> Any:
+        return employment.job_post_create(
+            actor=official,
+            employer_id=employer.pk,
+            title=title,
+            occupation="6-31-01-03",
+            salary_min=4000,
+            salary_max=6000,
+            headcount=1,
+            closing_date=clock.today() + dt.timedelta(days=30),
+        )
+
+    opened, pipeline, filled = post("招聘电工"), post("招聘维修电工"), post("招聘值班电工")
+    seeker = employment.seeker_save(
+        actor=login,
+        region=NEIGHBOURHOOD[region],
+        available_from=clock.today(),
+        occupation="6-31-01-03",
+        skills=SKILLS[region],
+        expected_salary=5000,
+    )
+
+    def move(application: Any, *stages: str) -> None:
+        for stage in stages:
+            employment.application_move(actor=official, application_id=application.pk, stage=stage)
+
+    application = employment.job_apply(actor=login, job_id=pipeline.pk, note=APPLICATION_NOTE[region])
+    move(application, "shortlisted")
+    hired = employment.job_apply(actor=login, job_id=filled.pk)
+    move(hired, "shortlisted", "interview", "offered", "hired")
+    return {
+        "employer": employer,
+        "post": opened,
+        "pipeline": pipeline,
+        "filled": filled,
+        "seeker": seeker,
+        "application": application,
+        "hired": hired,
+    }
+
+
+SHOP = {IN: "芙蓉区湘菜馆", OUT: "天心区湘菜馆"}
+
+
+def vouchers_objects(region: str) -> dict[str, Any]:
+    """Programmes of the county spent in it at restaurants: "open" (first come, claimable now, ten
+    vouchers a resident), "listed" (a draft for an eligibility list), "lottery" (taking entries) and
+    "ended" (its entries closed yesterday, the scope's volunteer entered, not drawn). An approved
+    restaurant registered by the county (the merchant principal is one of the "in" one's accounts;
+    here a login of the county's stands in) where the scope's volunteer (the resident principal in
+    scope "in") spent two vouchers within minutes six days ago (a split-order flag, the redemptions
+    settled since) and a third five days ago (past its hold period, not settled), and holds a fourth."""
+    official = _user_with_role(f"matrix-vo-{region}", Role.COUNTY_OFFICIAL, region)
+    login = _user_with_role(f"matrix-vr-{region}", Role.RESIDENT, region)
+    till = _user_with_role(f"matrix-m-{region}", Role.MERCHANT, region)
+    now = clock.now()
+    day = dt.timedelta(days=1)
+
+    def program(name: str, claiming: str, opens: dt.timedelta, closes: dt.timedelta, **fields: Any) -> Any:
+        found = vouchers.program_create(
+            actor=official,
+            name=f"{PLACE[region][:3]}{name}",
+            funder_kind="government",
+            funder=f"{PLACE[region][:3]}人民政府",
+            region=region,
+            regions=[region],
+            budget_fen=10_000_000,
+            categories=["catering"],
+            claiming=claiming,
+            per_person_limit=10,
+            claim_opens=now + opens,
+            claim_closes=now + closes,
+            valid_from=now - 10 * day,
+            valid_until=now + 60 * day,
+            denominations=[{"face_value_fen": 1000, "threshold_fen": 5000, "stock": 100}],
+            **fields,
+        )
+        if claiming != "list":
+            vouchers.program_publish(actor=official, program_id=found.pk)
+        return found
+
+    opened = program("消费券", "first_come", -10 * day, 30 * day)
+    listed = program("职工消费券", "list", -day, 30 * day, eligible_groups=["employee"])
+    lottery = program("旅游消费券", "lottery", -day, 30 * day)
+    ended = program("惠民消费券", "lottery", -10 * day, -day)
+    merchant = voucher_merchants.merchant_register(
+        actor=official,
+        name=SHOP[region],
+        category="catering",
+        small_micro=True,
+        region=VILLAGE[region],
+        credit_code=matrix_credit_code(region, 5),
+    )
+    merchant.accounts.add(till)
+
+    def spend(at: dt.datetime, order_no: str) -> Any:
+        with clock.frozen_at(at):
+            voucher = vouchers.voucher_claim(actor=login, program_id=opened.pk)
+            redemption, _created = vouchers.voucher_redeem(
+                actor=till,
+                merchant_id=merchant.pk,
+                code=voucher.code,
+                order_no=order_no,
+                order_amount_fen=6000,
+            )
+        return redemption
+
+    with clock.frozen_at(now - 2 * day):
+        vouchers.lottery_enter(actor=login, program_id=ended.pk)
+    orders = [f"MATRIX-{region}-{n}" for n in (1, 2, 3)]
+    spend(now - 6 * day, orders[0])
+    spend(now - 6 * day + dt.timedelta(minutes=10), orders[1])
+    vouchers.settlement_run(actor=official)
+    due = spend(now - 5 * day, orders[2])
+    return {
+        "open": opened,
+        "listed": listed,
+        "lottery": lottery,
+        "ended": ended,
+        "merchant": merchant,
+        "held": vouchers.voucher_claim(actor=login, program_id=opened.pk),
+        "due": due,
+        "flag": vouchers_models.FraudFlag.objects.get(merchant=merchant, rule="split_order"),
+        "orders": orders,
+    }
 
 
 def volunteers_state() -> tuple[tuple[str, Sequence[Any]], ...]:
@@ -3114,6 +3542,26 @@ def secrets_of(world: World, scope: str) -> list[str]:
                 found["fresh"].title,
             )
         ),
+        # Posts and their employers' names are public; the employer's credit code, its applicants'
+        # skills and notes are not.
+        *(
+            secret
+            for found in [world.employment.get(scope, {})]
+            if found
+            for secret in (found["employer"].credit_code, found["seeker"].skills, found["application"].note)
+        ),
+        # Programmes are public; merchants, vouchers and orders are not.
+        *(
+            secret
+            for found in [world.vouchers.get(scope, {})]
+            if found
+            for secret in (
+                found["merchant"].name,
+                found["merchant"].credit_code,
+                found["held"].code,
+                *found["orders"],
+            )
+        ),
     ]
 
 
@@ -3160,4 +3608,5 @@ def test_permission_matrix(api_client, world, route, principal, scope):
         for secret in secrets_of(state, "out"):
             assert secret not in body, f"an object outside the jurisdiction leaked: {secret!r}"
     if rule.scope == "list" and response.status_code == 200:
-        assert response.json()["count"] == (1 if scope == "in" and sees_object(rule, principal) else 0)
+        counted_by_default = 1 if scope == "in" and sees_object(rule, principal) else 0
+        assert response.json()["count"] == rule.counts.get((principal, scope), counted_by_default)
