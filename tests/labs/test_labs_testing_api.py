@@ -193,3 +193,12 @@ def test_the_result_upload_returns_a_job(site, call):
         FILES={"file": SimpleUploadedFile("r.csv", content, content_type="text/csv")},
     )
     assert stranger.status_code == 404 and stranger.json()["code"] == "laboratory.not_found"
+    # A laboratory id beyond any row is a validation error, not an integer overflow in the database.
+    huge = call(
+        "POST",
+        "/results/import",
+        site["tech"],
+        data={"lab_id": str(2**63)},
+        FILES={"file": SimpleUploadedFile("r.csv", content, content_type="text/csv")},
+    )
+    assert huge.status_code == 422 and huge.json()["code"] == "validation_error"

@@ -6,7 +6,7 @@ from ninja.files import UploadedFile
 
 from fangyi.core.access import Actor
 from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE, ErrorOut, request_actor
-from fangyi.core.schemas import MAX_ROW_ID, JobAcceptedOut
+from fangyi.core.schemas import MAX_ROW_ID, JobAcceptedOut, RowId
 from fangyi.labs import services
 from fangyi.labs.models import ClinicVisit, Laboratory, Referral, Sample, TestResult
 from fangyi.labs.schemas import (
@@ -306,7 +306,7 @@ def sample_result(request: HttpRequest, barcode: str, payload: SampleResultIn) -
 
 @router.post("/results/import", response={202: JobAcceptedOut, 413: ErrorOut, **ERRORS_WRITE})
 def results_import(
-    request: HttpRequest, file: File[UploadedFile], lab_id: Form[int], dry_run: Form[bool] = False
+    request: HttpRequest, file: File[UploadedFile], lab_id: Form[RowId], dry_run: Form[bool] = False
 ) -> Status[JobAcceptedOut]:
     """Upload a laboratory's results (CSV or .xlsx) to report in the background.
 
