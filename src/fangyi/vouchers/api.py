@@ -5,12 +5,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
-from fangyi.core.access import Actor, covers, require
+from fangyi.core.access import Actor, require
 from fangyi.core.api_errors import ERRORS_READ, ERRORS_WRITE, request_actor
 from fangyi.core.schemas import MAX_ROW_ID
 from fangyi.core.validators import mask_name
-from fangyi.regions.errors import region_not_found
-from fangyi.regions.selectors import region_path
 from fangyi.vouchers import fraud, selectors, services, stats
 from fangyi.vouchers import merchants as merchants_module
 from fangyi.vouchers.choices import MerchantCategory
@@ -202,15 +200,6 @@ def flag_out(flag: FraudFlag) -> VoucherFlagOut:
 
 def _redemption(actor: Actor, redemption_id: int) -> VoucherRedemptionOut:
     return redemption_out(selectors.redemptions_of(actor).get(pk=redemption_id))
-
-
-def _overseen(actor: Actor, region: str) -> str:
-    """The path of a region the official oversees; another is not found, as an absent one."""
-    require(actor, selectors.VIEW)
-    path = region_path(region)
-    if not covers(actor, selectors.VIEW, path):
-        raise region_not_found()
-    return path
 
 
 def stats_out(figures: dict[str, Any]) -> VoucherStatsOut:
@@ -436,7 +425,7 @@ def stats_region(request: HttpRequest, filters: Query[VoucherStatsFilter]) -> Vo
     """Every programme's vouchers claimed (where the holders live), redeemed and refunded (where the
     merchants are), the purchases they drove and the small businesses' share, by the regions one
     level down and by merchant category."""
-    path = _overseen(request_actor(request), filters.region)
+    path = stats.overseen_region(request_actor(request), filters.region)
     return stats_out(stats.program_stats(region=path))
 
 
@@ -448,5 +437,5 @@ def program_stats(
     actor = request_actor(request)
     require(actor, selectors.VIEW)
     program = selectors.program_get(program_id, actor=actor)
-    path = _overseen(actor, filters.region or program.region_id)
+    path = stats.overseen_region(actor, filters.region or program.region_id)
     return stats_out(stats.program_stats(region=path, program_id=program.pk))

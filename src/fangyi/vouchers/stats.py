@@ -12,11 +12,13 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
+from fangyi.core.access import Actor, covers, require
 from fangyi.core.selectors import row_by_key
+from fangyi.regions.errors import region_not_found
 from fangyi.regions.selectors import region_get
 from fangyi.vouchers.choices import MerchantCategory, MerchantStatus, RedemptionStatus
 from fangyi.vouchers.models import Merchant, Program, Redemption, Voucher
-from fangyi.vouchers.selectors import program_not_found
+from fangyi.vouchers.selectors import VIEW, program_not_found
 
 # The lengths of a region path from the province down (43, 4301, 430102, 430102001, 430102001001).
 PATH_LENGTHS = (2, 4, 6, 9, 12)
@@ -83,6 +85,16 @@ def _figures(row: dict[str, Any], *, claims: bool = True) -> dict[str, Any]:
 def _grouped(rows: QuerySet[Any], key: Any, measures: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The measures of `rows` for each value of `key`."""
     return {group.pop("key"): group for group in rows.order_by().values(key=key).annotate(**measures)}
+
+
+def overseen_region(actor: Actor, region: str) -> str:
+    """The path of a region whose statistics the actor may read (`vouchers.view` over it); another
+    region is not found, as an absent one. `program_stats` takes no actor: its callers ask here."""
+    require(actor, VIEW)
+    path = region_get(code=region).code
+    if not covers(actor, VIEW, path):
+        raise region_not_found()
+    return path
 
 
 def program_stats(*, region: str, program_id: int | None = None) -> dict[str, Any]:

@@ -39,8 +39,6 @@ from fangyi.core.htmx import (
 from fangyi.core.selectors import row_by_key
 from fangyi.core.validators import mask_name
 from fangyi.people.models import Person
-from fangyi.regions.errors import region_not_found
-from fangyi.regions.selectors import region_get
 from fangyi.vouchers import fraud, merchants, selectors, services, stats
 from fangyi.vouchers.choices import (
     ClaimMode,
@@ -1002,14 +1000,6 @@ class StatsForm(forms.Form):
         field.choices = [("", gettext_lazy("All programmes")), *programs]
 
 
-def _scoped_region(actor: Actor, raw: str) -> str:
-    """The path of a region inside the actor's jurisdiction; outside it, no such region."""
-    region = region_get(code=raw)
-    if not covers(actor, VIEW, region.code):
-        raise region_not_found()
-    return region.code
-
-
 def _figure_row(figures: dict[str, Any]) -> dict[str, Any]:
     """One set of the statistics' figures as the page shows them: money in yuan."""
     claimed = figures.get("claimed")
@@ -1067,7 +1057,7 @@ def stats_view(request: HttpRequest) -> HttpResponse:
         try:
             figures = _figures(
                 stats.program_stats(
-                    region=_scoped_region(actor, region), program_id=form.cleaned_data["program"]
+                    region=stats.overseen_region(actor, region), program_id=form.cleaned_data["program"]
                 )
             )
         except DomainError as exc:
