@@ -6,10 +6,10 @@ from django.db import connection
 from tests.supplies.conftest import OTHER_COUNTY, location, postgres_only, stock
 
 from fangyi.core.errors import DomainError, NotFound, PermissionDenied
-from fangyi.core.models import AuditEvent
+from fangyi.core.models import AppendOnlyError, AuditEvent
 from fangyi.supplies import services
 from fangyi.supplies.choices import EntryKind, LocationKind
-from fangyi.supplies.models import AppendOnly, Balance, LedgerEntry, Posting, Reconciliation
+from fangyi.supplies.models import Balance, LedgerEntry, Posting, Reconciliation
 from fangyi.supplies.services import LineIn
 
 
@@ -160,13 +160,13 @@ def test_an_entry_can_never_be_changed_or_deleted(officer, warehouse, item, key)
     _receive(officer, warehouse, item, 10, key())
     entry = LedgerEntry.objects.get()
     entry.quantity = 1_000
-    with pytest.raises(AppendOnly):
+    with pytest.raises(AppendOnlyError):
         entry.save()
-    with pytest.raises(AppendOnly):
+    with pytest.raises(AppendOnlyError):
         entry.delete()
-    with pytest.raises(AppendOnly):
+    with pytest.raises(AppendOnlyError):
         LedgerEntry.objects.filter(pk=entry.pk).update(quantity=1_000)
-    with pytest.raises(AppendOnly):
+    with pytest.raises(AppendOnlyError):
         LedgerEntry.objects.filter(pk=entry.pk).delete()
     assert LedgerEntry.objects.get().quantity == 10
 

@@ -12,10 +12,10 @@ from tests.vouchers.conftest import NOW
 
 from fangyi.core import clock
 from fangyi.core.errors import DomainError
+from fangyi.core.models import AppendOnlyError
 from fangyi.vouchers import ledger, services
 from fangyi.vouchers.choices import EntryKind, FraudRule, LedgerAccount, RedemptionStatus, VoucherStatus
 from fangyi.vouchers.models import (
-    AppendOnly,
     Denomination,
     FraudFlag,
     LedgerEntry,
@@ -55,12 +55,12 @@ def test_post_appends_one_transaction(program, merchant):
     assert ledger.balances(program.pk + 1)["expense"] == 0
     assert ledger.trial_balance() == 0 and ledger.trial_balance(program.pk) == 0
     entry = entries.first()
-    with pytest.raises(AppendOnly):
+    with pytest.raises(AppendOnlyError):
         entries.update(amount_fen=1)
-    with pytest.raises(AppendOnly):
+    with pytest.raises(AppendOnlyError):
         entry.delete()
     entry.amount_fen = 1
-    with pytest.raises(AppendOnly):
+    with pytest.raises(AppendOnlyError):
         entry.save()
 
 

@@ -9,18 +9,37 @@ from fangyi.core import clock
 
 
 class AppendOnlyError(Exception):
-    pass
+    """A row of an append-only table was about to be changed or deleted."""
 
 
-class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+class AppendOnlyQuerySet(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("audit events are append-only")
+        raise AppendOnlyError(f"{self.model.__name__} rows are never updated")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("audit events are append-only")
+        raise AppendOnlyError(f"{self.model.__name__} rows are never deleted")
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A table that only grows (audit events, ledgers): a mistake is undone by a new row, never by
+    changing or deleting one, whether through the instance or a queryset."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are never updated")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{type(self).__name__} rows are never deleted")
+
+
+class AuditEvent(AppendOnlyModel):
     """One action by one actor on one object, with the reason given. Never changed or deleted."""
 
     at = models.DateTimeField(_("time"), default=clock.now, db_index=True)
@@ -40,8 +59,6 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
@@ -50,14 +67,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("audit events are append-only")
 
 
 class JobStatus(models.TextChoices):

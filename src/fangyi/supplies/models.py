@@ -1,5 +1,4 @@
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
+from fangyi.core.models import AppendOnlyModel
 from fangyi.regions.models import Place, Region
 from fangyi.supplies.choices import (
     DonationDirection,
@@ -121,19 +121,7 @@ class Location(models.Model):
         return f"{self.warehouse} · {self.get_kind_display()}"
 
 
-class AppendOnly(Exception):
-    """A ledger entry was about to be changed or deleted: the ledger only grows."""
-
-
-class AppendOnlyQuerySet(models.QuerySet["LedgerEntry"]):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnly("ledger entries are never updated")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnly("ledger entries are never deleted")
-
-
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnlyModel):
     """One posting of the append-only stock ledger: never changed, never deleted. A mistake is
     undone by a reversing entry; balances are derived from the entries."""
 
@@ -174,8 +162,6 @@ class LedgerEntry(models.Model):
         related_name="+",
     )
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
@@ -184,15 +170,6 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity:+d} {self.item}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnly("ledger entries are never updated")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnly("ledger entries are never deleted")
 
 
 class Posting(models.Model):

@@ -1,7 +1,6 @@
 """Consumption vouchers (湘消费). Money is kept in fen (0.01 yuan) as integers everywhere."""
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from fangyi.core import clock
+from fangyi.core.models import AppendOnlyModel
 from fangyi.people.models import Person
 from fangyi.regions.models import Region
 from fangyi.vouchers.choices import (
@@ -316,19 +316,7 @@ class Redemption(models.Model):
         return f"{self.merchant_id} · {self.order_no}"
 
 
-class AppendOnly(Exception):
-    """A ledger entry was about to be changed or deleted: the ledger only grows."""
-
-
-class AppendOnlyQuerySet(models.QuerySet["LedgerEntry"]):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnly("ledger entries are never updated")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnly("ledger entries are never deleted")
-
-
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnlyModel):
     """One leg of a double-entry transaction: debits positive, credits negative. The legs of a
     transaction share `transaction` and sum to zero; entries are never changed or deleted."""
 
@@ -366,8 +354,6 @@ class LedgerEntry(models.Model):
     )
     posted_at = models.DateTimeField(_("posted"), default=clock.now)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
@@ -376,15 +362,6 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount_fen:+d}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnly("ledger entries are never updated")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnly("ledger entries are never deleted")
 
 
 class FraudFlag(models.Model):
