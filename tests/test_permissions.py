@@ -2134,8 +2134,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
         EMPLOYER_READERS,
         see=EMPLOYER_READERS,
     ),
-    # An employer login registers its own business wherever it is; an official one of their area
-    # (elsewhere: 400, the region is named in the body).
+    # An employer login registers its own business wherever it is; an official one of their area.
+    # Elsewhere the official is refused as bad input (400), not with the 404 of the registrations
+    # of places, enterprises or hospitals.
     ("POST", "/employment/employers"): job_rule(
         201,
         "/employment/employers",
@@ -2201,7 +2202,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
         counts={(Role.MERCHANT, "out"): 1},
     ),
     # A merchant login registers its shop in its region (awaiting review), an official one of their
-    # area (approved); elsewhere is refused as bad input (400), the region being named in the body.
+    # area (approved). Elsewhere both are refused as bad input (400), not with the 404 of the
+    # registrations of places, enterprises or hospitals.
     ("POST", "/vouchers/merchants"): voucher_rule(
         201,
         "/vouchers/merchants",
@@ -3343,8 +3345,9 @@ def vouchers_objects(region: str) -> dict[str, Any]:
     "ended" (its entries closed yesterday, the scope's volunteer entered, not drawn). An approved
     restaurant registered by the county (the merchant principal is one of the "in" one's accounts;
     here a login of the county's stands in) where the scope's volunteer (the resident principal in
-    scope "in") spent two vouchers within minutes six days ago (a split-order flag, the redemptions
-    settled since) and a third five days ago (past its hold period, not settled), and holds a fourth."""
+    scope "in") spent two vouchers within minutes six days ago (a split-order flag; the county's
+    settlement run paid them) and a third five days ago (past its hold period, not settled yet), and
+    holds a fourth."""
     official = _user_with_role(f"matrix-vo-{region}", Role.COUNTY_OFFICIAL, region)
     login = _user_with_role(f"matrix-vr-{region}", Role.RESIDENT, region)
     till = _user_with_role(f"matrix-m-{region}", Role.MERCHANT, region)
