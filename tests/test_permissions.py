@@ -173,9 +173,8 @@ class Rule:
     exceptions: per (principal, scope), an answer the capabilities alone do not tell, as
     (status, error code).
     denied: the status for a role lacking `need` (403, or 404 where a route hides objects).
-    outside: for "create" routes, a refusal other than 404 of a holder of `need` outside the
-    jurisdiction, as (status, error code).
-    counts: for "list" routes, per (principal, scope), a count the capabilities alone do not tell.
+    outside: for "create" routes, the refusal of a holder of `need` outside the jurisdiction, as
+    (status, error code), when its code is checked (404 otherwise).
     """
 
     ok: int
@@ -189,7 +188,6 @@ class Rule:
     outside: tuple[int, str] | None = None
     hidden: bool = False
     exceptions: dict[tuple[str, str], tuple[int, str]] = dataclasses.field(default_factory=dict)
-    counts: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
 
 
 PUBLIC = "public"
@@ -2134,17 +2132,15 @@ MATRIX: dict[tuple[str, str], Rule] = {
         EMPLOYER_READERS,
         see=EMPLOYER_READERS,
     ),
-    # An employer login registers its own business wherever it is; an official one of their area.
-    # Elsewhere the official is refused as bad input (400), not with the 404 of the registrations
-    # of places, enterprises or hospitals.
+    # An employer login registers a business where its role is held, an official one of their area;
+    # elsewhere the region is not found, as for places, enterprises and hospitals.
     ("POST", "/employment/employers"): job_rule(
         201,
         "/employment/employers",
         POSTING,
         body={"name": "新登记用工单位", "region": "{village}"},
         scope="create",
-        outside=(400, "employer.outside_jurisdiction"),
-        exceptions={(Role.EMPLOYER, "out"): (201, "")},
+        outside=(404, "region.not_found"),
     ),
     # Employers take no region: each principal reads its own or its area's (secrets_of checks that
     # the other county's stay out).
@@ -2191,26 +2187,23 @@ MATRIX: dict[tuple[str, str], Rule] = {
         200, "/vouchers/stats?region={region}", VOUCHERS_VIEW, see=VOUCHERS_VIEW
     ),
     ("GET", "/vouchers/mine"): voucher_rule(200, "/vouchers/mine", CLAIM),
-    # Officials list the merchants of the region asked for; a merchant login its own shops, wherever
-    # the region asked for.
+    # Officials list the merchants of the region asked for; a merchant login its own shops there.
     ("GET", "/vouchers/merchants"): voucher_rule(
         200,
         "/vouchers/merchants?region={region}",
         MERCHANT_READERS,
         scope="list",
         see=MERCHANT_READERS,
-        counts={(Role.MERCHANT, "out"): 1},
     ),
     # A merchant login registers its shop in its region (awaiting review), an official one of their
-    # area (approved). Elsewhere both are refused as bad input (400), not with the 404 of the
-    # registrations of places, enterprises or hospitals.
+    # area (approved); elsewhere the region is not found, as for places, enterprises and hospitals.
     ("POST", "/vouchers/merchants"): voucher_rule(
         201,
         "/vouchers/merchants",
         FOR_MERCHANT,
         body={"name": "新登记商户", "category": "retail", "region": "{village}"},
         scope="create",
-        outside=(400, "merchant.outside_jurisdiction"),
+        outside=(404, "region.not_found"),
     ),
     ("GET", "/vouchers/merchants/{merchant_id}"): voucher_rule(
         200, "/vouchers/merchants/{merchant}", MERCHANT_READERS, see=MERCHANT_READERS
@@ -3611,5 +3604,4 @@ def test_permission_matrix(api_client, world, route, principal, scope):
         for secret in secrets_of(state, "out"):
             assert secret not in body, f"an object outside the jurisdiction leaked: {secret!r}"
     if rule.scope == "list" and response.status_code == 200:
-        counted_by_default = 1 if scope == "in" and sees_object(rule, principal) else 0
-        assert response.json()["count"] == rule.counts.get((principal, scope), counted_by_default)
+        assert response.json()["count"] == (1 if scope == "in" and sees_object(rule, principal) else 0)

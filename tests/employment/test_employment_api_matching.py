@@ -316,8 +316,8 @@ def test_employers_register_and_list_through_the_api(
     before = written()
     assert_refused(
         api_client.post("/employment/employers", json=payload, user=outsider),
-        400,
-        "employer.outside_jurisdiction",
+        404,
+        "region.not_found",
         before,
     )
     assert_refused(

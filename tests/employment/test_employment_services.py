@@ -130,7 +130,7 @@ def test_employer_register_links_a_resumption_enterprise(county_official, boss):
         ({"name": ""}, "employer.name_required"),
         ({"name": "名" * 129}, "employer.name_too_long"),
         ({"region": "43"}, "employer.invalid_region"),
-        ({"region": OTHER_COUNTY}, "employer.outside_jurisdiction"),
+        ({"region": OTHER_COUNTY}, "region.not_found"),
         ({"credit_code": "91430102MA4L0000XX"}, "employer.invalid_credit_code"),
         ({"enterprise_id": 10**6}, "employer.unknown_enterprise"),
     ],

@@ -219,7 +219,7 @@ def test_a_shop_registration_outside_the_region_is_refused_next_to_the_field(mer
     )
     assert response.status_code == 400
     page = html(response)
-    assert error_of(page, "id_shop_region") == "This region is outside your jurisdiction."
+    assert error_of(page, "id_shop_region") == "No such region."
     assert 'value="河西小炒"' in page
     assert not Merchant.objects.exists()
 

@@ -28,6 +28,7 @@ from fangyi.employment.models import Application, Employer, JobPost, Occupation,
 from fangyi.employment.search import document, index_posts, skill_text
 from fangyi.employment.selectors import seeker_of
 from fangyi.people.models import Person
+from fangyi.regions.errors import region_not_found
 from fangyi.regions.models import Region
 from fangyi.resumption.models import Enterprise
 
@@ -123,10 +124,10 @@ def employer_register(
         credit_code = credit_code or enterprise.credit_code
     name = _text(name, "employer", "name", needed=True)
     place = _place(region, "employer")
-    if not actor.prefixes_for(POST) and not covers(actor, MANAGE, place.code):
-        raise invalid(
-            "employer.outside_jurisdiction", _("This region is outside your jurisdiction."), "region"
-        )
+    if not (covers(actor, POST, place.code) or covers(actor, MANAGE, place.code)):
+        # An employer login registers businesses where its role is held; outside the jurisdiction
+        # is not told apart from absent.
+        raise region_not_found("region")
     if credit_code:
         try:
             credit_code = credit_code_check(credit_code)

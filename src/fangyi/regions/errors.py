@@ -16,8 +16,12 @@ def invalid_region_code(raw: str) -> RegionError:
     )
 
 
-def region_not_found() -> NotFound:
-    return NotFound("region.not_found", _("No such region."))
+def region_not_found(field: str | None = None) -> NotFound:
+    """No such region, or one outside the actor's jurisdiction (the two are not told apart);
+    `field` names the form field it answers."""
+    error = NotFound("region.not_found", _("No such region."))
+    error.field = field
+    return error
 
 
 def place_not_found() -> NotFound:

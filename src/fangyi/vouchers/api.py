@@ -323,9 +323,9 @@ def merchants(request: HttpRequest, filters: Query[VoucherMerchantFilter]) -> Vo
             actor, status=filters.status, category=filters.category, region=filters.region
         )
     else:
-        found = merchants_module.my_merchants(actor)
-        if filters.status:
-            found = found.filter(status=filters.status)
+        found = merchants_module.my_merchants(
+            actor, status=filters.status, category=filters.category, region=filters.region
+        )
     page = found[filters.offset : filters.offset + filters.limit]
     return VoucherMerchantPage(count=found.count(), items=[merchant_out(m) for m in page])
 

@@ -16,6 +16,7 @@ from fangyi.core.errors import DomainError
 from fangyi.core.selectors import row_by_key
 from fangyi.core.services import audit_record
 from fangyi.core.validators import credit_code_check
+from fangyi.regions.errors import region_not_found
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_path
 from fangyi.vouchers.choices import MerchantCategory, MerchantStatus
@@ -94,9 +95,8 @@ def merchant_register(
     place = _place(region)
     official = covers(actor, MANAGE, place.code)
     if not official and not covers(actor, MERCHANT, place.code):
-        raise invalid(
-            "merchant.outside_jurisdiction", _("This region is outside your jurisdiction."), "region"
-        )
+        # Outside the jurisdiction is not told apart from absent.
+        raise region_not_found("region")
     if credit_code:
         try:
             credit_code = credit_code_check(credit_code)
@@ -181,13 +181,10 @@ def merchant_review(*, actor: Actor, merchant_id: int, decision: str, note: str 
 # Reads ---------------------------------------------------------------------------------------------
 
 
-def merchants_for(
-    actor: Actor, *, status: str | None = None, category: str | None = None, region: str | None = None
+def _filtered(
+    merchants: QuerySet[Merchant], *, status: str | None, category: str | None, region: str | None
 ) -> QuerySet[Merchant]:
-    """The merchants of the official's jurisdiction, optionally of one status, category or region
-    (and the regions below it)."""
-    require(actor, VIEW)
-    merchants = Merchant.objects.filter(scope_q(actor, VIEW, "region__code"))
+    """The merchants of one status, category or region (and the regions below it), when asked."""
     if status:
         if status not in MerchantStatus.values:
             raise invalid("merchant.invalid_status", _("Choose a status of the list."), "status")
@@ -204,7 +201,18 @@ def merchants_for(
                 "merchant.invalid_region", _("Name a region by its region code."), "region"
             ) from None
         merchants = merchants.filter(region__code__startswith=path)
-    return merchants.select_related("region").order_by("region_id", "name", "id")
+    return merchants.select_related("region")
+
+
+def merchants_for(
+    actor: Actor, *, status: str | None = None, category: str | None = None, region: str | None = None
+) -> QuerySet[Merchant]:
+    """The merchants of the official's jurisdiction, optionally of one status, category or region."""
+    require(actor, VIEW)
+    merchants = Merchant.objects.filter(scope_q(actor, VIEW, "region__code"))
+    return _filtered(merchants, status=status, category=category, region=region).order_by(
+        "region_id", "name", "id"
+    )
 
 
 def merchant_get(actor: Actor, merchant_id: int) -> Merchant:
@@ -216,7 +224,10 @@ def merchant_get(actor: Actor, merchant_id: int) -> Merchant:
     return merchant
 
 
-def my_merchants(actor: Actor) -> QuerySet[Merchant]:
-    """The shops the merchant login is an account of."""
+def my_merchants(
+    actor: Actor, *, status: str | None = None, category: str | None = None, region: str | None = None
+) -> QuerySet[Merchant]:
+    """The shops the merchant login is an account of, with the same filters as the officials' list."""
     require(actor, MERCHANT)
-    return Merchant.objects.filter(accounts__pk=actor.pk).select_related("region").order_by("name", "id")
+    merchants = Merchant.objects.filter(accounts__pk=actor.pk)
+    return _filtered(merchants, status=status, category=category, region=region).order_by("name", "id")
