@@ -128,7 +128,7 @@ def test_the_resident_sees_open_programmes_with_a_claim_button_per_kind(resident
     page = html(signed_in(resident).get("/vouchers/"))
     assert f'data-program="{program.pk}"' in page
     assert "Spend 100.00, get 20.00 off" in page and "Spend 200.00, get 50.00 off" in page
-    assert "50 left" in page and "20 left" in page
+    assert "50 vouchers left" in page and "20 vouchers left" in page
     assert page.count('data-action="claim"') == 2
     assert "草稿 programme" not in page
 
