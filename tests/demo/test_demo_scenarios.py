@@ -390,11 +390,15 @@ def test_today_the_resident_holds_a_voucher_and_the_merchant_redeems_and_is_sett
     mine = Redemption.objects.filter(merchant=shop)
     assert mine.filter(redeemed_at__date__gte=today - dt.timedelta(days=1)).count() >= 5
     assert FraudFlag.objects.filter(
-        rule=FraudRule.SPLIT_ORDER, merchant=shop, status=FlagStatus.OPEN, region_id__startswith=DEMO_COUNTY
+        rule=FraudRule.SPLIT_ORDER,
+        merchant=shop,
+        status=FlagStatus.OPEN,
+        region__code__startswith=DEMO_COUNTY,
     ).exists()
     assert FraudFlag.objects.filter(rule=FraudRule.OUT_OF_REGION, status=FlagStatus.OPEN).exists()
     assert (
-        Merchant.objects.filter(region_id__startswith=DEMO_COUNTY, status=MerchantStatus.PENDING).count() == 3
+        Merchant.objects.filter(region__code__startswith=DEMO_COUNTY, status=MerchantStatus.PENDING).count()
+        == 3
     )
     # Tonight's settlement pays the shop for the redemptions past their hold, and only those.
     settled = [s for s in services.settlement_run(actor=None) if s.merchant_id == shop.pk]

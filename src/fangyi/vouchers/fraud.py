@@ -21,7 +21,7 @@ from fangyi.core.selectors import row_by_key
 from fangyi.core.services import audit_record
 from fangyi.vouchers.choices import FlagStatus, FraudRule, RedemptionStatus
 from fangyi.vouchers.errors import conflict, invalid, not_found
-from fangyi.vouchers.models import FraudFlag, Redemption, Voucher
+from fangyi.vouchers.models import FraudFlag, Program, Redemption, Voucher
 
 MANAGE = "vouchers.manage"
 DECISIONS = {"clear": FlagStatus.CLEARED, "confirm": FlagStatus.CONFIRMED}
@@ -45,7 +45,12 @@ def _raise(flags: list[FraudFlag]) -> list[FraudFlag]:
 def screen_claim(voucher: Voucher) -> list[FraudFlag]:
     """OUT_OF_REGION: the holder's home region lies outside every region of the programme."""
     claimed_in = voucher.claimed_in_id
-    regions = list(voucher.program.regions.values_list("code", flat=True))
+    # Through the programme's link table: no join to the divisions.
+    regions = list(
+        Program.regions.through.objects.filter(program_id=voucher.program_id).values_list(
+            "region_id", flat=True
+        )
+    )
     if any(claimed_in.startswith(code) for code in regions):
         return []
     if FraudFlag.objects.filter(
