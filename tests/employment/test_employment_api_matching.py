@@ -80,7 +80,7 @@ def test_a_resident_keeps_their_profile_through_the_api(api_client, seeker_login
         "长沙市芙蓉区",
         "电工",
         "叉车",
-        "cannot_travel",
+        "can_travel",
     )
     assert api_client.get("/employment/seeker", user=seeker_login).json() == body
 

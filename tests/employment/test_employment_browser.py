@@ -112,7 +112,7 @@ def test_a_resident_applies_and_the_employer_hires_them(browser, site):
         board.locator(f'[data-job="{post.pk}"] h3 a').click()
         card = board.locator(f'[data-application="{application.pk}"]')
         expect(card.locator("[data-name]")).to_have_text("李**")
-        expect(card.locator("[data-travel]")).to_have_text("Cannot travel")
+        expect(card.locator("[data-travel]")).to_have_text("Can travel")
         assert fits_the_phone(board)
         for stage, message in (
             ("shortlisted", "Shortlisted"),

@@ -89,7 +89,7 @@ def test_recommended_seekers_for_a_post_show_only_whether_they_can_travel(
     matches = selectors.recommend_seekers(actor=boss, job_id=post.pk)
     assert [match.seeker.pk for match in matches] == [fit.pk, red.pk, other.pk]
     assert [match.name for match in matches] == ["张**", "赵**", "钱*"]
-    assert [match.travel for match in matches] == ["can_travel", "cannot_travel", "cannot_travel"]
+    assert [match.travel for match in matches] == ["can_travel", "cannot_travel", "can_travel"]
     why = {part["component"]: part["value"] for part in matches[0].why}
     assert why == {"occupation": 1.0, "skills": 1.0, "distance": 1.0, "salary": 1.0, "recency": 1.0}
     assert {part["component"]: part["value"] for part in matches[1].why}["salary"] == 0.0

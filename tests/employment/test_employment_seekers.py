@@ -74,9 +74,10 @@ def test_only_a_resident_linked_to_a_login_keeps_a_profile(make_user, boss):
 
 @pytest.mark.parametrize(
     ("colour", "status"),
-    [("green", "can_travel"), ("yellow", "cannot_travel"), ("red", "cannot_travel"), (None, "cannot_travel")],
+    [("green", "can_travel"), ("yellow", "cannot_travel"), ("red", "cannot_travel"), (None, "can_travel")],
 )
 def test_the_health_code_reduces_to_whether_they_can_travel(seeker, colour, status):
+    """No recorded colour is the green a resident has until the rules give another."""
     if colour:
         ColourState.objects.create(
             person=seeker.person, subject="s-1", colour=colour, reason_code="test", rule_version="t"

@@ -70,16 +70,18 @@ def seeker_of(actor: Actor | None) -> Seeker | None:
 
 
 def travel_statuses(person_ids: Iterable[Any]) -> dict[str, TravelStatus]:
-    """For each resident, whether they can travel to work: a green health code can, anything else
-    (yellow, red, no code) cannot. The colour itself never leaves this function."""
+    """For each resident, whether they can travel to work: a green health code can, a yellow or
+    red one cannot. A resident without a recorded colour has been green (healthpass records a state
+    once the rules give one, and its daily run re-applies them to everyone not green). The colour
+    itself never leaves this function."""
     ids = [str(pk) for pk in person_ids]
-    green = {
+    held_back = {
         str(pk)
-        for pk in ColourState.objects.filter(person_id__in=ids, colour=Colour.GREEN).values_list(
-            "person_id", flat=True
-        )
+        for pk in ColourState.objects.filter(person_id__in=ids)
+        .exclude(colour=Colour.GREEN)
+        .values_list("person_id", flat=True)
     }
-    return {pk: (CAN_TRAVEL if pk in green else CANNOT_TRAVEL) for pk in ids}
+    return {pk: (CANNOT_TRAVEL if pk in held_back else CAN_TRAVEL) for pk in ids}
 
 
 def travel_status(person: Person) -> TravelStatus:
