@@ -41,6 +41,7 @@ from fangyi.surveillance.selectors import report_on, response_level_on, risk_lev
 from fangyi.vouchers.choices import RedemptionStatus
 from fangyi.vouchers.models import Redemption, Voucher
 from fangyi.vouchers.selectors import VIEW as VOUCHERS_VIEW
+from fangyi.vouchers.services import yuan
 
 VIEW = "command.view"
 ISSUE = "command.issue"
@@ -606,7 +607,7 @@ def _value(key: str, value: Any) -> str:
     if key in ("positive_rate", "resumption_rate", "staff_return_rate", "small_micro_share"):
         return f"{value * 100:.1f} %"
     if key.endswith("_fen"):
-        return f"{value // 100:,}.{value % 100:02d}"
+        return yuan(value)
     if key == "leverage":
         return f"{value:.2f}"
     if isinstance(value, int):

@@ -1,15 +1,16 @@
 """Page helpers shared by every app's views: full page or partial from one view (the NetBox
-pattern), the signed-in actor, refused requests shown as error pages, and a form's write with the
-service's refusal shown next to the field."""
+pattern), the signed-in actor, refused requests shown as error pages, a form's write with the
+service's refusal shown next to the field, the way back after a button, and QR codes."""
 
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
 
+import segno
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from fangyi.core.access import Actor
@@ -120,3 +121,17 @@ def button_write(request: HttpRequest, act: Callable[[], str]) -> None:
         if exc.status in (403, 404):
             raise
         messages.error(request, exc.render_message())
+
+
+def redirect_back(request: HttpRequest, within: str, fallback: str, **kwargs: Any) -> HttpResponse:
+    """Back to the page a button was on (its `next`, a path under `within` of this site only, so
+    the form cannot send anyone elsewhere), else to the `fallback` view."""
+    target = request.POST.get("next", "")
+    if target.startswith(within) and "//" not in target:
+        return redirect(target)
+    return redirect(fallback, **kwargs)
+
+
+def qr_svg(text: str, *, scale: int) -> str:
+    """`text` as an inline SVG QR code (error correction M: readable from a cracked phone screen)."""
+    return segno.make(text, error="m", micro=False).svg_inline(scale=scale, border=2, dark="#111")

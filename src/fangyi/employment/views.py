@@ -29,6 +29,7 @@ from fangyi.core.htmx import (
     domain_error_pages,
     form_write,
     page_actor,
+    redirect_back,
     render_page,
 )
 from fangyi.employment import search, selectors, services
@@ -127,14 +128,6 @@ def job_view(request: HttpRequest, job_id: int) -> HttpResponse:
         "may_apply": post.status == PostStatus.OPEN and post.closing_date >= clock.today(),
     }
     return render(request, "employment/job.html", context)
-
-
-def _next_or(request: HttpRequest, fallback: str, **kwargs: Any) -> HttpResponse:
-    """Back to the page the button was on (a path of these pages only), else `fallback`."""
-    target = request.POST.get("next", "")
-    if target.startswith("/employment/") and "//" not in target:
-        return redirect(target)
-    return redirect(fallback, **kwargs)
 
 
 # The employer's area -----------------------------------------------------------------------------
@@ -290,7 +283,7 @@ def job_close_view(request: HttpRequest, job_id: int) -> HttpResponse:
         return _("The job is closed: it no longer shows in the search.")
 
     button_write(request, act)
-    return _next_or(request, "employment:employer")
+    return redirect_back(request, "/employment/", "employment:employer")
 
 
 # The hiring pipeline of a post -------------------------------------------------------------------
@@ -363,7 +356,7 @@ def application_move_view(request: HttpRequest, application_id: int) -> HttpResp
         return _("The application is now at “%(stage)s”.") % {"stage": application.get_stage_display()}
 
     button_write(request, act)
-    return _next_or(request, "employment:employer")
+    return redirect_back(request, "/employment/", "employment:employer")
 
 
 # Hires per day -----------------------------------------------------------------------------------
@@ -530,7 +523,7 @@ def apply_view(request: HttpRequest, job_id: int) -> HttpResponse:
         return _("You have applied: the employer will see your application.")
 
     button_write(request, act)
-    return _next_or(request, "employment:job", job_id=job_id)
+    return redirect_back(request, "/employment/", "employment:job", job_id=job_id)
 
 
 @login_required
@@ -545,4 +538,4 @@ def withdraw_view(request: HttpRequest, application_id: int) -> HttpResponse:
         return _("You have withdrawn the application.")
 
     button_write(request, act)
-    return _next_or(request, "employment:me")
+    return redirect_back(request, "/employment/", "employment:me")

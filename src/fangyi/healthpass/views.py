@@ -5,7 +5,6 @@ The scanner and the certificate check at the gates are in gate_views."""
 from collections.abc import Callable
 from typing import Any
 
-import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,18 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from fangyi.core import clock
 from fangyi.core.access import covers, require
 from fangyi.core.errors import DomainError, PermissionDenied
-from fangyi.core.htmx import add_domain_error, domain_error_pages, page_actor, render_page
+from fangyi.core.htmx import add_domain_error, domain_error_pages, page_actor, qr_svg, render_page
 from fangyi.healthpass import selectors, services
 from fangyi.healthpass.choices import Colour, OverrideStatus, Symptom
 from fangyi.healthpass.models import ColourChange
 from fangyi.healthpass.reasons import reason_text, state_reason
 
 PAGE_SIZE = 50
-
-
-def _qr_svg(text: str) -> str:
-    """The pass as an inline SVG QR code (error correction M: readable from a cracked phone screen)."""
-    return segno.make(text, error="m", micro=False).svg_inline(scale=6, border=2, dark="#111")
 
 
 def _with_reason(changes: list[ColourChange]) -> list[dict[str, Any]]:
@@ -109,7 +103,7 @@ def my_code(request: HttpRequest) -> HttpResponse:
     context = {
         "person": person,
         "issued": issued,
-        "qr_svg": _qr_svg(issued.token),
+        "qr_svg": qr_svg(issued.token, scale=6),
         "colour_label": Colour(issued.colour).label,
         "reason": state_reason(selectors.colour_state_of(person)),
         "changes": _with_reason(selectors.colour_changes_of(person, limit=10)),

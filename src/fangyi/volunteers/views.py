@@ -29,6 +29,7 @@ from fangyi.core.htmx import (
     domain_error_pages,
     form_write,
     page_actor,
+    redirect_back,
     render_page,
 )
 from fangyi.volunteers import selectors, services
@@ -95,14 +96,6 @@ def _checkboxes(choices: type[Any], **options: Any) -> forms.MultipleChoiceField
     return forms.MultipleChoiceField(
         choices=choices.choices, required=False, widget=forms.CheckboxSelectMultiple, **options
     )
-
-
-def _next_or(request: HttpRequest, fallback: str, **kwargs: Any) -> HttpResponse:
-    """Back to the page the button was on (a path of this site only), else `fallback`."""
-    target = request.POST.get("next", "")
-    if target.startswith("/volunteers/") and "//" not in target:
-        return redirect(target)
-    return redirect(fallback, **kwargs)
 
 
 PROFILE_ERRORS = {
@@ -326,7 +319,7 @@ def qualification_verify_view(request: HttpRequest, volunteer_id: int, approve: 
         return _("The qualification is verified.") if approve else _("The qualification is refused.")
 
     button_write(request, act)
-    return _next_or(request, "volunteers:registry")
+    return redirect_back(request, "/volunteers/", "volunteers:registry")
 
 
 @login_required
@@ -342,7 +335,7 @@ def certificate_issue_view(request: HttpRequest, volunteer_id: int) -> HttpRespo
         return _("Certificate %(serial)s is issued.") % {"serial": certificate.serial}
 
     button_write(request, act)
-    return _next_or(request, "volunteers:registry")
+    return redirect_back(request, "/volunteers/", "volunteers:registry")
 
 
 @login_required
@@ -358,7 +351,7 @@ def volunteer_deactivate_view(request: HttpRequest, volunteer_id: int) -> HttpRe
         return _("The volunteer is retired: no new sign-ups or duties.")
 
     button_write(request, act)
-    return _next_or(request, "volunteers:registry")
+    return redirect_back(request, "/volunteers/", "volunteers:registry")
 
 
 # Missions ----------------------------------------------------------------------------------------
@@ -571,7 +564,7 @@ def signup_decide_view(request: HttpRequest, signup_id: int, assign: bool) -> Ht
         return _("The volunteer is assigned.") if assign else _("The sign-up is declined.")
 
     button_write(request, act)
-    return _next_or(request, "volunteers:dashboard")
+    return redirect_back(request, "/volunteers/", "volunteers:dashboard")
 
 
 @login_required
@@ -589,7 +582,7 @@ def hours_decide_view(request: HttpRequest, record_id: int, approve: bool) -> Ht
         return _("The hours are approved.") if approve else _("The hours are rejected.")
 
     button_write(request, act)
-    return _next_or(request, "volunteers:dashboard")
+    return redirect_back(request, "/volunteers/", "volunteers:dashboard")
 
 
 # The volunteer's own page ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import itertools
 import random
 import secrets
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -557,9 +558,11 @@ ORDER_NO_MAX = 64
 AMOUNT_MAX = 2_147_483_647
 
 
-def yuan(fen: int) -> str:
-    """Fen as yuan with two decimals, as a till shows it."""
-    return f"{fen // 100}.{fen % 100:02d}"
+def yuan(fen: int | None) -> str:
+    """An amount in fen as yuan with two decimals and grouped thousands ("1,234.50"), "—" if unknown."""
+    if fen is None:
+        return "—"
+    return f"{Decimal(fen) / 100:,.2f}"
 
 
 def _voucher_not_found() -> NotFound:

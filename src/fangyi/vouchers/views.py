@@ -12,7 +12,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,6 +33,8 @@ from fangyi.core.htmx import (
     form_refusal,
     form_write,
     page_actor,
+    qr_svg,
+    redirect_back,
     render_page,
 )
 from fangyi.core.selectors import row_by_key
@@ -53,6 +54,7 @@ from fangyi.vouchers.choices import (
     VoucherStatus,
 )
 from fangyi.vouchers.models import Denomination, LotteryEntry, Program, Redemption
+from fangyi.vouchers.services import yuan
 
 VIEW = "vouchers.view"
 MANAGE = "vouchers.manage"
@@ -67,13 +69,6 @@ MAX_ID_LINES = 5000
 
 
 # Money -------------------------------------------------------------------------------------------
-
-
-def yuan(fen: int | None) -> str:
-    """An amount in fen as yuan with two decimals and grouped thousands ("1,234.50"), "—" if unknown."""
-    if fen is None:
-        return "—"
-    return f"{Decimal(fen) / 100:,.2f}"
 
 
 class YuanField(forms.DecimalField):
@@ -128,14 +123,6 @@ def _labels(choices: type[Any], values: list[str]) -> list[str]:
 
 def _checkboxes(choices: type[Any], **options: Any) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(choices=choices.choices, widget=forms.CheckboxSelectMultiple, **options)
-
-
-def _next_or(request: HttpRequest, fallback: str, **kwargs: Any) -> HttpResponse:
-    """Back to the page the button was on (a path of these pages only), else `fallback`."""
-    target = request.POST.get("next", "")
-    if target.startswith("/vouchers/") and "//" not in target:
-        return redirect(target)
-    return redirect(fallback, **kwargs)
 
 
 def _my_person(actor: Actor) -> tuple[Person | None, str]:
@@ -244,11 +231,6 @@ def lottery_enter_view(request: HttpRequest, program_id: int) -> HttpResponse:
     return _claim(request, act)
 
 
-def _qr_svg(text: str) -> str:
-    """The voucher code as an inline SVG QR code the till's scanner reads."""
-    return segno.make(text, error="m", micro=False).svg_inline(scale=8, border=2, dark="#111")
-
-
 @login_required
 @require_safe
 @domain_error_pages
@@ -266,7 +248,7 @@ def mine_view(request: HttpRequest) -> HttpResponse:
             {
                 "voucher": voucher,
                 "label": _denomination_label(voucher.denomination),
-                "qr": _qr_svg(voucher.code) if voucher.status == VoucherStatus.HELD else "",
+                "qr": qr_svg(voucher.code, scale=8) if voucher.status == VoucherStatus.HELD else "",
                 "expired": voucher.status == VoucherStatus.HELD and voucher.program.valid_until <= now,
                 "not_yet": voucher.program.valid_from > now,
                 "categories": _labels(MerchantCategory, voucher.program.categories),
@@ -435,7 +417,7 @@ def refund_view(request: HttpRequest, redemption_id: int) -> HttpResponse:
         }
 
     button_write(request, act)
-    return _next_or(request, "vouchers:shop")
+    return redirect_back(request, "/vouchers/", "vouchers:shop")
 
 
 # Officials: programmes ---------------------------------------------------------------------------
@@ -889,7 +871,7 @@ def merchant_review_view(request: HttpRequest, merchant_id: int) -> HttpResponse
 
     status = form_write(request, form, write, REVIEW_ERRORS)
     if status is None:
-        return _next_or(request, "vouchers:merchants")
+        return redirect_back(request, "/vouchers/", "vouchers:merchants")
     return _merchants_page(request, actor, given=(merchant.pk, form), status=status)
 
 
@@ -980,7 +962,7 @@ def flag_review_view(request: HttpRequest, flag_id: int) -> HttpResponse:
 
     status = form_write(request, form, write, REVIEW_ERRORS)
     if status is None:
-        return _next_or(request, "vouchers:flags")
+        return redirect_back(request, "/vouchers/", "vouchers:flags")
     return _flags_page(request, actor, given=(flag_id, form), status=status)
 
 
