@@ -138,6 +138,17 @@ def employers_visible(actor: Actor) -> QuerySet[Employer]:
     return Employer.objects.filter(_employers_q(actor)).distinct().select_related("region")
 
 
+def posts_of_employers(employers: QuerySet[Employer]) -> QuerySet[JobPost]:
+    """The posts of these employers (from `employers_mine` or `employers_visible`), open before
+    closed, newest first, each with its number of applicants."""
+    return (
+        JobPost.objects.filter(employer__in=employers.values("pk"))
+        .select_related("employer", "occupation")
+        .annotate(applicants=Count("applications"))
+        .order_by("-status", "-posted_at", "-id")
+    )
+
+
 def _reads_for(actor: Actor, employer: Employer) -> bool:
     if covers(actor, VIEW, employer.region_id) or covers(actor, MANAGE, employer.region_id):
         return True

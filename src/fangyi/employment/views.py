@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -203,13 +202,7 @@ def _employer_page(
             initial={"region": actor.prefixes_for(POST)[0]}, auto_id="id_employer_%s"
         )
         return render(request, "employment/employer.html", context, status=status)
-    posts = (
-        JobPost.objects.filter(employer__in=employers.values("pk"))
-        .select_related("employer", "occupation")
-        .annotate(applicants=Count("applications"))
-        .order_by("-status", "-posted_at", "-id")  # open before closed
-    )
-    page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.posts_of_employers(employers), PAGE_SIZE).get_page(request.GET.get("page"))
     places = selectors.places(list(page.object_list))
     context.update({"page": page, "rows": [{"post": post, "place": places[post.region_id]} for post in page]})
     return render_page(request, "employment/employer.html", context, partial="posts")

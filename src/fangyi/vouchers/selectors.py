@@ -16,7 +16,15 @@ from fangyi.people.models import Person
 from fangyi.regions.selectors import region_path
 from fangyi.vouchers.choices import ProgramStatus
 from fangyi.vouchers.errors import VouchersError, not_found
-from fangyi.vouchers.models import Denomination, Merchant, Program, Redemption, Settlement, Voucher
+from fangyi.vouchers.models import (
+    Denomination,
+    LotteryEntry,
+    Merchant,
+    Program,
+    Redemption,
+    Settlement,
+    Voucher,
+)
 
 VIEW = "vouchers.view"
 MANAGE = "vouchers.manage"
@@ -125,6 +133,11 @@ def programs_for(actor: Actor, *, status: list[str] | None = None) -> QuerySet[P
 def vouchers_of(person: Person) -> QuerySet[Voucher]:
     """A resident's vouchers, newest first, with what they are worth and where they are good."""
     return Voucher.objects.filter(holder=person).select_related("program", "denomination")
+
+
+def lottery_entries_of(person: Person) -> QuerySet[LotteryEntry]:
+    """A resident's lottery entries, newest first, with their programmes."""
+    return LotteryEntry.objects.filter(person=person).select_related("program").order_by("-entered_at")
 
 
 def my_vouchers(actor: Actor) -> QuerySet[Voucher]:

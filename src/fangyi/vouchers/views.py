@@ -53,7 +53,7 @@ from fangyi.vouchers.choices import (
     RedemptionStatus,
     VoucherStatus,
 )
-from fangyi.vouchers.models import Denomination, LotteryEntry, Program, Redemption
+from fangyi.vouchers.models import Denomination, Program, Redemption
 from fangyi.vouchers.services import yuan
 
 VIEW = "vouchers.view"
@@ -177,9 +177,9 @@ def home_view(request: HttpRequest) -> HttpResponse:
         for voucher in selectors.vouchers_of(person).filter(program__in=programs):
             held[voucher.program_id] = held.get(voucher.program_id, 0) + 1
         entered = set(
-            LotteryEntry.objects.filter(person=person, program__in=programs).values_list(
-                "program_id", flat=True
-            )
+            selectors.lottery_entries_of(person)
+            .filter(program__in=programs)
+            .values_list("program_id", flat=True)
         )
     context = {"no_resident": missing, "rows": _claim_rows(programs, held, entered)}
     return render(request, "vouchers/home.html", context)
@@ -255,9 +255,7 @@ def mine_view(request: HttpRequest) -> HttpResponse:
             }
             for voucher in vouchers
         ]
-        context["entries"] = list(
-            LotteryEntry.objects.filter(person=person).select_related("program").order_by("-entered_at")
-        )
+        context["entries"] = list(selectors.lottery_entries_of(person))
     return render(request, "vouchers/mine.html", context)
 
 
