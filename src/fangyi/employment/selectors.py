@@ -20,8 +20,7 @@ from fangyi.employment.choices import Stage
 from fangyi.employment.errors import EmploymentError, employer_not_found, job_not_found
 from fangyi.employment.models import Application, Employer, JobPost, Occupation, Seeker
 from fangyi.employment.search import job_search, jobs_for_seeker, seekers_for_post, why
-from fangyi.healthpass.choices import Colour
-from fangyi.healthpass.models import ColourState
+from fangyi.healthpass.selectors import not_green
 from fangyi.people.models import Person
 from fangyi.regions.models import Region
 
@@ -71,16 +70,9 @@ def seeker_of(actor: Actor | None) -> Seeker | None:
 
 def travel_statuses(person_ids: Iterable[Any]) -> dict[str, TravelStatus]:
     """For each resident, whether they can travel to work: a green health code can, a yellow or
-    red one cannot. A resident without a recorded colour has been green (healthpass records a state
-    once the rules give one, and its daily run re-applies them to everyone not green). The colour
-    itself never leaves this function."""
+    red one cannot. The colour itself never leaves this function."""
     ids = [str(pk) for pk in person_ids]
-    held_back = {
-        str(pk)
-        for pk in ColourState.objects.filter(person_id__in=ids)
-        .exclude(colour=Colour.GREEN)
-        .values_list("person_id", flat=True)
-    }
+    held_back = not_green(ids)
     return {pk: (CANNOT_TRAVEL if pk in held_back else CAN_TRAVEL) for pk in ids}
 
 

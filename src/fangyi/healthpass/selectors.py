@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from fangyi.core import clock
 from fangyi.core.access import Actor, scope_q
 from fangyi.healthpass import offline, rules
-from fangyi.healthpass.choices import GATE_KINDS, AppealStatus, OverrideStatus
+from fangyi.healthpass.choices import GATE_KINDS, AppealStatus, Colour, OverrideStatus
 from fangyi.healthpass.errors import HealthpassError, appeal_not_found, override_not_found
 from fangyi.healthpass.models import (
     Appeal,
@@ -212,6 +212,17 @@ def person_facts(person_ids: Iterable[uuid.UUID | str], *, rule_set: ColourRuleS
 
 def colour_state_of(person: Person) -> ColourState | None:
     return ColourState.objects.filter(person=person).first()
+
+
+def not_green(person_ids: Iterable[Any]) -> set[str]:
+    """The ids (as text) of the residents whose recorded colour is yellow or red. A resident without
+    a state has been green: a state is recorded once the rules give one."""
+    return {
+        str(pk)
+        for pk in ColourState.objects.filter(person_id__in=[str(pk) for pk in person_ids])
+        .exclude(colour=Colour.GREEN)
+        .values_list("person_id", flat=True)
+    }
 
 
 def colour_changes_of(person: Person, limit: int = 50) -> list[ColourChange]:
