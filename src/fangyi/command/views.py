@@ -15,7 +15,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +28,14 @@ from fangyi.command.errors import sitrep_not_found
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require
 from fangyi.core.errors import DomainError, NotFound, PermissionDenied
-from fangyi.core.htmx import add_domain_error, domain_error_pages, form_refusal, page_actor, render_page
+from fangyi.core.htmx import (
+    add_domain_error,
+    domain_error_pages,
+    form_refusal,
+    page_actor,
+    paginate,
+    render_page,
+)
 from fangyi.regions.choices import PATH_LENGTH, Level
 from fangyi.regions.models import Region
 from fangyi.regions.selectors import region_ancestors, region_children, region_get
@@ -43,10 +49,6 @@ ISSUE = "command.issue"
 RESPOND = "command.respond"
 PAGE_SIZE = 25
 BOARD_REFRESH_SECONDS = 30
-
-
-def _page(request: HttpRequest, rows: Any) -> Any:
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -124,7 +126,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     actor = page_actor(request)
     require(actor, VIEW)
     context = {
-        "page": _page(request, selectors.directive_inbox(actor=actor)),
+        "page": paginate(request, selectors.directive_inbox(actor=actor), PAGE_SIZE),
         "query": _query_without_page(request),
         "now": clock.now(),
         "can_issue": bool(actor.prefixes_for(ISSUE)),
@@ -355,7 +357,7 @@ def sent_view(request: HttpRequest) -> HttpResponse:
     actor = page_actor(request)
     require(actor, ISSUE)
     context = {
-        "page": _page(request, selectors.directive_sent(actor=actor)),
+        "page": paginate(request, selectors.directive_sent(actor=actor), PAGE_SIZE),
         "query": _query_without_page(request),
         "now": clock.now(),
     }
@@ -557,7 +559,7 @@ def _sitrep_list_page(
     context = {
         "form": form,
         "filtered": bool(request.GET.get("region")),
-        "page": _page(request, sitreps),
+        "page": paginate(request, sitreps, PAGE_SIZE),
         "query": _query_without_page(request),
         "generate": (generate or SitrepGenerateForm(regions=regions)) if regions else None,
         "today": clock.today(),

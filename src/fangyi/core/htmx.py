@@ -9,6 +9,7 @@ from typing import Any, cast
 import segno
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -135,3 +136,15 @@ def redirect_back(request: HttpRequest, within: str, fallback: str, **kwargs: An
 def qr_svg(text: str, *, scale: int) -> str:
     """`text` as an inline SVG QR code (error correction M: readable from a cracked phone screen)."""
     return segno.make(text, error="m", micro=False).svg_inline(scale=scale, border=2, dark="#111")
+
+
+def render_list(request: HttpRequest, template: str, context: dict[str, Any], status: int) -> HttpResponse:
+    """A list page, or its results only for an htmx search; a refused form answers its status."""
+    if status == 200:
+        return render_page(request, template, context, partial="results")
+    return render(request, template, context, status=status)
+
+
+def paginate(request: HttpRequest, rows: Any, size: int) -> Any:
+    """The page of `rows` the request's `page` asks for (the last one past the end)."""
+    return Paginator(rows, size).get_page(request.GET.get("page"))

@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -31,6 +30,7 @@ from fangyi.core.htmx import (
     domain_error_pages,
     form_write,
     page_actor,
+    paginate,
     render_page,
 )
 from fangyi.core.models import Job
@@ -87,10 +87,6 @@ def _write(
     """A form's write, where a liaison naming an enterprise they are not stationed at is told so
     next to the field rather than on an error page."""
     return form_write(request, form, write, by_code, forbidden_on_form=True)
-
-
-def _page(request: HttpRequest, rows: Any) -> Any:
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _query(request: HttpRequest) -> str:
@@ -320,7 +316,7 @@ def _enterprises_page(
     context = {
         "filters": filters,
         "filtered": any(request.GET.get(key) for key in filters.fields),
-        "page": _page(request, rows),
+        "page": paginate(request, rows, PAGE_SIZE),
         "query": _query(request),
         "forms": forms_shown,
     }
@@ -967,7 +963,7 @@ def _applications_page(
         rows = selectors.application_list(
             actor=actor, status=filters.cleaned_data["status"] or None
         ).select_related("enterprise", "enterprise__region")
-    page = _page(request, rows)
+    page = paginate(request, rows, PAGE_SIZE)
     lines = []
     for application in page.object_list:
         form = None
@@ -1049,7 +1045,7 @@ def ticket_list_view(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": filters,
         "filtered": any(request.GET.get(key) for key in filters.fields),
-        "page": _page(request, rows),
+        "page": paginate(request, rows, PAGE_SIZE),
         "query": _query(request),
     }
     response = render_page(request, "resumption/tickets.html", context, partial="results")

@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -29,8 +28,9 @@ from fangyi.core.htmx import (
     domain_error_pages,
     form_write,
     page_actor,
+    paginate,
     redirect_back,
-    render_page,
+    render_list,
 )
 from fangyi.volunteers import selectors, services
 from fangyi.volunteers.certificates import certificate_pdf
@@ -62,17 +62,6 @@ CHECK_IN_GRACE = dt.timedelta(hours=1)
 
 
 # Shared ------------------------------------------------------------------------------------------
-
-
-def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int) -> HttpResponse:
-    """A list page, or its results only for an htmx search; a refused form answers its status."""
-    if status == 200:
-        return render_page(request, template, context, partial="results")
-    return render(request, template, context, status=status)
-
-
-def _page(request: HttpRequest, rows: Any) -> Any:
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _query(request: HttpRequest) -> str:
@@ -251,7 +240,7 @@ def _registry_page(
                 raise
             add_domain_error(filters, exc, {"region.": "region"})
     may_coordinate = bool(actor.prefixes_for(COORDINATE))
-    page = _page(request, rows)
+    page = paginate(request, rows, PAGE_SIZE)
     context = {
         "filters": filters,
         "page": page,
@@ -270,7 +259,7 @@ def _registry_page(
     }
     if filters.errors and status == 200:
         status = 400
-    return _render(request, "volunteers/registry.html", context, status)
+    return render_list(request, "volunteers/registry.html", context, status)
 
 
 def _volunteer_row(volunteer: Volunteer) -> dict[str, Any]:
@@ -412,11 +401,11 @@ def mission_list_view(request: HttpRequest) -> HttpResponse:
         ).order_by("starts_at", "id")
     context = {
         "filters": filters,
-        "page": _page(request, rows),
+        "page": paginate(request, rows, PAGE_SIZE),
         "query": _query(request),
         "filtered": any(request.GET.get(key) for key in filters.fields),
     }
-    return _render(request, "volunteers/missions.html", context, 400 if filters.errors else 200)
+    return render_list(request, "volunteers/missions.html", context, 400 if filters.errors else 200)
 
 
 @login_required

@@ -15,7 +15,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,9 +32,10 @@ from fangyi.core.htmx import (
     form_refusal,
     form_write,
     page_actor,
+    paginate,
     qr_svg,
     redirect_back,
-    render_page,
+    render_list,
 )
 from fangyi.core.selectors import row_by_key
 from fangyi.core.validators import mask_name
@@ -98,17 +98,6 @@ def _denomination_label(denomination: Denomination) -> str:
 
 
 # Shared ------------------------------------------------------------------------------------------
-
-
-def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int) -> HttpResponse:
-    """A list page, or its results only for an htmx search; a refused form answers its status."""
-    if status == 200:
-        return render_page(request, template, context, partial="results")
-    return render(request, template, context, status=status)
-
-
-def _page(request: HttpRequest, rows: Any) -> Any:
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _home_region(actor: Actor, capability: str = VIEW) -> str:
@@ -523,7 +512,7 @@ def _programs_page(
     rows: Any = None,
     status: int = 200,
 ) -> HttpResponse:
-    page = _page(request, selectors.programs_for(actor))
+    page = paginate(request, selectors.programs_for(actor), PAGE_SIZE)
     context: dict[str, Any] = {
         "page": page,
         "rows": [_program_row(program) for program in page.object_list],
@@ -814,7 +803,7 @@ def _merchants_page(
             status=filters.cleaned_data["status"] or None,
             category=filters.cleaned_data["category"] or None,
         )
-    page = _page(request, rows)
+    page = paginate(request, rows, PAGE_SIZE)
     given_id, given_form = given or (None, None)
     context = {
         "filters": filters,
@@ -836,7 +825,7 @@ def _merchants_page(
     }
     if filters.errors and status == 200:
         status = 400
-    return _render(request, "vouchers/merchants.html", context, status)
+    return render_list(request, "vouchers/merchants.html", context, status)
 
 
 @login_required
@@ -912,7 +901,7 @@ def _flags_page(
         rows = fraud.flags_for(
             actor, status=filters.cleaned_data["status"] or None, rule=filters.cleaned_data["rule"] or None
         )
-    page = _page(request, rows)
+    page = paginate(request, rows, PAGE_SIZE)
     given_id, given_form = given or (None, None)
     context = {
         "filters": filters,
@@ -932,7 +921,7 @@ def _flags_page(
     }
     if filters.errors and status == 200:
         status = 400
-    return _render(request, "vouchers/flags.html", context, status)
+    return render_list(request, "vouchers/flags.html", context, status)
 
 
 @login_required
