@@ -9,7 +9,7 @@ import io
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,10 +20,7 @@ from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require, scope_q
 from fangyi.core.errors import DomainError
 from fangyi.core.selectors import row_by_key
-from fangyi.employment.choices import PostStatus
-from fangyi.employment.models import Application, JobPost, Seeker
-from fangyi.employment.selectors import VIEW as EMPLOYMENT_VIEW
-from fangyi.employment.selectors import hires_per_day
+from fangyi.employment.selectors import hiring_on
 from fangyi.hospitals.choices import BedType
 from fangyi.hospitals.selectors import hospital_beds
 from fangyi.labs.selectors import lab_summary
@@ -38,10 +35,8 @@ from fangyi.supplies.choices import LocationKind
 from fangyi.supplies.models import Balance
 from fangyi.surveillance.choices import ResponseLevel, RiskLevel
 from fangyi.surveillance.selectors import report_on, response_level_on, risk_levels_under
-from fangyi.vouchers.choices import RedemptionStatus
-from fangyi.vouchers.models import Redemption, Voucher
-from fangyi.vouchers.selectors import VIEW as VOUCHERS_VIEW
 from fangyi.vouchers.services import yuan
+from fangyi.vouchers.stats import vouchers_on
 
 VIEW = "command.view"
 ISSUE = "command.issue"
@@ -347,14 +342,8 @@ def _stock(region: Region) -> dict[str, Any]:
     return _section("supplies", bool(items), figures, list(items.values()))
 
 
-def _day_bounds(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The day in Changsha's time, as [start, end)."""
-    start = dt.datetime.combine(date, dt.time.min, tzinfo=clock.SHANGHAI)
-    return start, start + dt.timedelta(days=1)
-
-
 def _directives(region: Region, date: dt.date) -> dict[str, Any]:
-    _, end = _day_bounds(date)
+    _, end = clock.day_bounds(date)
     moment = min(clock.now(), end)
     targets = Target.objects.filter(
         region__code__startswith=region.code,
@@ -386,76 +375,14 @@ def _resumption(reader: RegionReader, region: Region, date: dt.date) -> dict[str
     return _section("resumption", summary["enterprises"] > 0, {key: summary[key] for key in keys})
 
 
-# Hires counted over the report's day and the days before it.
-HIRING_WEEK = 7
-
-
 def _hiring(reader: RegionReader, region: Region, date: dt.date) -> dict[str, Any]:
-    """Jobs beside the epidemic (湘就业), at the employers of the region: posts open that day,
-    applications and hires that day, hires over the week to it, and the job seekers looking for work
-    in the region. Whether a post is still open and a seeker still visible is as it stands when the
-    report is made (the daily archive keeps each day's)."""
-    start, end = _day_bounds(date)
-    posts = JobPost.objects.filter(scope_q(reader, EMPLOYMENT_VIEW, "employer__region__code")).filter(
-        employer__region__code__startswith=region.code
-    )
-    applications = Application.objects.filter(
-        scope_q(reader, EMPLOYMENT_VIEW, "post__employer__region__code")
-    ).filter(post__employer__region__code__startswith=region.code, applied_at__gte=start, applied_at__lt=end)
-    hires = hires_per_day(
-        actor=reader, since=date - dt.timedelta(days=HIRING_WEEK - 1), until=date, region=region.code
-    )
-    seekers = Seeker.objects.filter(scope_q(reader, EMPLOYMENT_VIEW, "region__code")).filter(
-        region__code__startswith=region.code, visible=True
-    )
-    figures = {
-        "open_posts": posts.filter(status=PostStatus.OPEN, posted_at__lt=end, closing_date__gte=date).count(),
-        "applications_today": applications.count(),
-        "hires_today": sum(row["hires"] for row in hires if row["day"] == date),
-        "hires_week": sum(row["hires"] for row in hires),
-        "seekers": seekers.count(),
-    }
+    figures = hiring_on(actor=reader, region=region.code, date=date)
     return _section("hiring", any(figures.values()), figures)
 
 
 def _consumption(reader: RegionReader, region: Region, date: dt.date) -> dict[str, Any]:
-    """Spending beside the epidemic (湘消费), as it stood at the end of the day: vouchers claimed by
-    the region's residents, redeemed at its merchants (a redemption refunded by then no longer
-    counts), the discount spent, the purchases it went with, and the small and micro businesses'
-    share of the discount."""
-    start, end = _day_bounds(date)
-    claims = Voucher.objects.filter(scope_q(reader, VOUCHERS_VIEW, "claimed_in__code")).filter(
-        claimed_in__code__startswith=region.code, claimed_at__lt=end
-    )
-    redemptions = Redemption.objects.filter(scope_q(reader, VOUCHERS_VIEW, "merchant__region__code")).filter(
-        merchant__region__code__startswith=region.code, redeemed_at__lt=end
-    )
-    standing = Q(status=RedemptionStatus.DONE) | Q(refunded_at__gte=end)
-    today = Q(redeemed_at__gte=start)
-    claimed = claims.aggregate(
-        claimed=Count("pk"), claimed_today=Count("pk", filter=Q(claimed_at__gte=start))
-    )
-    spent = redemptions.aggregate(
-        redeemed=Count("pk", filter=standing),
-        redeemed_today=Count("pk", filter=standing & today),
-        redeemed_fen=Coalesce(Sum("discount_fen", filter=standing), 0),
-        order_amount_fen=Coalesce(Sum("order_amount_fen", filter=standing), 0),
-        small_fen=Coalesce(Sum("discount_fen", filter=standing & Q(merchant__small_micro=True)), 0),
-        ever=Count("pk"),
-    )
-    discount = spent["redeemed_fen"]
-    figures = {
-        "claimed_today": claimed["claimed_today"],
-        "claimed": claimed["claimed"],
-        "redeemed_today": spent["redeemed_today"],
-        "redeemed": spent["redeemed"],
-        "redeemed_fen": discount,
-        "order_amount_fen": spent["order_amount_fen"],
-        # Yuan of purchases each yuan of voucher discount went with.
-        "leverage": round(spent["order_amount_fen"] / discount, 2) if discount else None,
-        "small_micro_share": round(spent["small_fen"] / discount, 4) if discount else None,
-    }
-    return _section("consumption", bool(claimed["claimed"] or spent["ever"]), figures)
+    figures, active = vouchers_on(actor=reader, region=region.code, date=date)
+    return _section("consumption", active, figures)
 
 
 def sitrep_build(*, region: Region, date: dt.date) -> dict[str, Any]:

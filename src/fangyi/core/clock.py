@@ -23,6 +23,12 @@ def today() -> dt.date:
     return now().astimezone(SHANGHAI).date()
 
 
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The calendar day in Shanghai, as the aware instants it starts and ends at: [start, end)."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
+    return start, start + dt.timedelta(days=1)
+
+
 @contextlib.contextmanager
 def frozen_at(moment: dt.datetime) -> Iterator[dt.datetime]:
     """Fix the clock at `moment` (aware) for the duration of the block."""

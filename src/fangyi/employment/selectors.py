@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from fangyi.core import clock
 from fangyi.core.access import Actor, covers, require, require_any, scope_q
 from fangyi.core.validators import mask_name
-from fangyi.employment.choices import Stage
+from fangyi.employment.choices import PostStatus, Stage
 from fangyi.employment.errors import EmploymentError, employer_not_found, job_not_found
 from fangyi.employment.models import Application, Employer, JobPost, Occupation, Seeker
 from fangyi.employment.search import job_search, jobs_for_seeker, seekers_for_post, why
@@ -286,3 +286,34 @@ def hires_per_day(
         }
         for row in rows
     ]
+
+
+# Hires counted over a day and the days before it, for the situation report.
+HIRING_WEEK = 7
+
+
+def hiring_on(*, actor: Actor, region: str, date: dt.date) -> dict[str, int]:
+    """Jobs at the employers of `region` (within the actor's `resumption.view`) on `date`: posts
+    open that day, applications and hires that day, hires over the week to it, and the job seekers
+    looking for work in the region. Whether a post is still open and a seeker still visible is as it
+    stands now (a report archived that day keeps the day's)."""
+    start, end = clock.day_bounds(date)
+    posts = JobPost.objects.filter(scope_q(actor, VIEW, "employer__region__code")).filter(
+        employer__region__code__startswith=region
+    )
+    applications = Application.objects.filter(scope_q(actor, VIEW, "post__employer__region__code")).filter(
+        post__employer__region__code__startswith=region, applied_at__gte=start, applied_at__lt=end
+    )
+    hires = hires_per_day(
+        actor=actor, since=date - dt.timedelta(days=HIRING_WEEK - 1), until=date, region=region
+    )
+    seekers = Seeker.objects.filter(scope_q(actor, VIEW, "region__code")).filter(
+        region__code__startswith=region, visible=True
+    )
+    return {
+        "open_posts": posts.filter(status=PostStatus.OPEN, posted_at__lt=end, closing_date__gte=date).count(),
+        "applications_today": applications.count(),
+        "hires_today": sum(row["hires"] for row in hires if row["day"] == date),
+        "hires_week": sum(row["hires"] for row in hires),
+        "seekers": seekers.count(),
+    }

@@ -113,12 +113,6 @@ def _any_scope(actor: Actor | None, capabilities: Iterable[str], field: str) -> 
     return condition
 
 
-def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The calendar day in Shanghai, as the aware instants it starts and ends at."""
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=clock.SHANGHAI)
-    return start, start + dt.timedelta(days=1)
-
-
 def _summary_region(actor: Actor, region: str) -> str:
     """The region path the summary is asked for, in the actor's labs.view jurisdiction."""
     require(actor, VIEW)
@@ -170,7 +164,7 @@ def lab_summary(*, actor: Actor, region: str, date: dt.date | None = None) -> di
     path = _summary_region(actor, region)
     samples = Sample.objects.filter(kind=SampleKind.INDIVIDUAL, county__code__startswith=path)
     if date is not None:
-        start, end = _day_bounds(date)
+        start, end = clock.day_bounds(date)
         samples = samples.filter(collected_at__gte=start, collected_at__lt=end)
     reported = Q(reported_at__isnull=False)
     totals = samples.aggregate(
@@ -180,7 +174,7 @@ def lab_summary(*, actor: Actor, region: str, date: dt.date | None = None) -> di
         same_day=Count("pk", filter=reported & Q(reported_same_day=True)),
     )
     median = _median_turnaround(samples)
-    today_start, today_end = _day_bounds(date or clock.today())
+    today_start, today_end = clock.day_bounds(date or clock.today())
     # Each lab's figures in their own small queries, each on an index of the lab: one join of the
     # labs with all their samples would read every sample ever tested.
     labs = list(
@@ -234,8 +228,8 @@ def positivity_by_day(*, actor: Actor, region: str, start: dt.date, end: dt.date
             field="start",
             days=POSITIVITY_DAYS_MAX,
         )
-    first = _day_bounds(start)[0]
-    last = _day_bounds(end)[1]
+    first = clock.day_bounds(start)[0]
+    last = clock.day_bounds(end)[1]
     rows = (
         Sample.objects.filter(
             kind=SampleKind.INDIVIDUAL,

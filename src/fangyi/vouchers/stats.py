@@ -7,12 +7,14 @@ it, a redemption and a merchant at the merchant's region. Every figure is an agg
 Callers check the reader's jurisdiction over `region`.
 """
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
 
-from fangyi.core.access import Actor, covers, require
+from fangyi.core import clock
+from fangyi.core.access import Actor, covers, require, scope_q
 from fangyi.core.selectors import row_by_key
 from fangyi.regions.errors import region_not_found
 from fangyi.regions.selectors import region_get
@@ -150,3 +152,43 @@ def program_stats(*, region: str, program_id: int | None = None) -> dict[str, An
         "by_region": by_region,
         "by_category": by_category,
     }
+
+
+def vouchers_on(*, actor: Actor, region: str, date: dt.date) -> tuple[dict[str, Any], bool]:
+    """The vouchers of `region` (within the actor's `vouchers.view`) as they stood at the end of
+    `date`: claimed by its residents, redeemed at its merchants (a redemption refunded by then no
+    longer counts), the discount spent, the purchases it went with, the leverage and the small and
+    micro businesses' share of the discount; and whether any voucher was ever claimed or spent there."""
+    start, end = clock.day_bounds(date)
+    claims = Voucher.objects.filter(scope_q(actor, VIEW, "claimed_in__code")).filter(
+        claimed_in__code__startswith=region, claimed_at__lt=end
+    )
+    redemptions = Redemption.objects.filter(scope_q(actor, VIEW, "merchant__region__code")).filter(
+        merchant__region__code__startswith=region, redeemed_at__lt=end
+    )
+    standing = Q(status=RedemptionStatus.DONE) | Q(refunded_at__gte=end)
+    today = Q(redeemed_at__gte=start)
+    claimed = claims.aggregate(
+        claimed=Count("pk"), claimed_today=Count("pk", filter=Q(claimed_at__gte=start))
+    )
+    spent = redemptions.aggregate(
+        redeemed=Count("pk", filter=standing),
+        redeemed_today=Count("pk", filter=standing & today),
+        redeemed_fen=Coalesce(Sum("discount_fen", filter=standing), 0),
+        order_amount_fen=Coalesce(Sum("order_amount_fen", filter=standing), 0),
+        small_fen=Coalesce(Sum("discount_fen", filter=standing & Q(merchant__small_micro=True)), 0),
+        ever=Count("pk"),
+    )
+    discount = spent["redeemed_fen"]
+    figures = {
+        "claimed_today": claimed["claimed_today"],
+        "claimed": claimed["claimed"],
+        "redeemed_today": spent["redeemed_today"],
+        "redeemed": spent["redeemed"],
+        "redeemed_fen": discount,
+        "order_amount_fen": spent["order_amount_fen"],
+        # Yuan of purchases each yuan of voucher discount went with.
+        "leverage": round(spent["order_amount_fen"] / discount, 2) if discount else None,
+        "small_micro_share": round(spent["small_fen"] / discount, 4) if discount else None,
+    }
+    return figures, bool(claimed["claimed"] or spent["ever"])
