@@ -44,35 +44,49 @@ def _raise(flags: list[FraudFlag]) -> list[FraudFlag]:
 
 def screen_claim(voucher: Voucher) -> list[FraudFlag]:
     """OUT_OF_REGION: the holder's home region lies outside every region of the programme."""
-    claimed_in = voucher.claimed_in_id
+    return screen_claims([voucher])
+
+
+def screen_claims(vouchers: list[Voucher]) -> list[FraudFlag]:
+    """`screen_claim` for the vouchers of one programme at once (a lottery's draw), reading the
+    programme's regions once."""
+    if not vouchers:
+        return []
+    program = vouchers[0].program
     # Through the programme's link table: no join to the divisions.
     regions = list(
-        Program.regions.through.objects.filter(program_id=voucher.program_id).values_list(
-            "region_id", flat=True
+        Program.regions.through.objects.filter(program_id=program.pk).values_list("region_id", flat=True)
+    )
+    outside = [v for v in vouchers if not any(v.claimed_in_id.startswith(code) for code in regions)]
+    if not outside:
+        return []
+    flagged = set(
+        FraudFlag.objects.filter(
+            rule=FraudRule.OUT_OF_REGION,
+            status=FlagStatus.OPEN,
+            program_id=program.pk,
+            holder_id__in={v.holder_id for v in outside},
+            merchant__isnull=True,
+        ).values_list("holder_id", flat=True)
+    )
+    now = clock.now()
+    flags = {}
+    for voucher in outside:
+        if voucher.holder_id in flagged or voucher.holder_id in flags:
+            continue
+        flags[voucher.holder_id] = FraudFlag(
+            rule=FraudRule.OUT_OF_REGION,
+            program_id=program.pk,
+            # The issuing region's officials review it: the claimer's own county has no say over the
+            # programme's money, and the programme's regions may be several counties, none of them
+            # theirs.
+            region_id=program.region_id,
+            holder_id=voucher.holder_id,
+            voucher=voucher,
+            detail={"claimed_in": voucher.claimed_in_id, "regions": sorted(regions)},
+            raised_at=now,
         )
-    )
-    if any(claimed_in.startswith(code) for code in regions):
-        return []
-    if FraudFlag.objects.filter(
-        rule=FraudRule.OUT_OF_REGION,
-        status=FlagStatus.OPEN,
-        program_id=voucher.program_id,
-        holder_id=voucher.holder_id,
-        merchant__isnull=True,
-    ).exists():
-        return []
-    flag = FraudFlag(
-        rule=FraudRule.OUT_OF_REGION,
-        program_id=voucher.program_id,
-        # The issuing region's officials review it: the claimer's own county has no say over the
-        # programme's money, and the programme's regions may be several counties, none of them theirs.
-        region_id=voucher.program.region_id,
-        holder_id=voucher.holder_id,
-        voucher=voucher,
-        detail={"claimed_in": claimed_in, "regions": sorted(regions)},
-        raised_at=clock.now(),
-    )
-    return _raise([flag])
+    return _raise(list(flags.values()))
 
 
 def screen_redemption(redemption: Redemption) -> list[FraudFlag]:

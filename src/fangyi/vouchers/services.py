@@ -532,8 +532,7 @@ def lottery_draw(*, actor: Actor, program_id: Any, seed: int | None = None) -> D
             used = sum(1 for voucher in vouchers if voucher.denomination_id == kind.pk)
             if used:
                 Denomination.objects.filter(pk=kind.pk).update(remaining=F("remaining") - used)
-        for voucher in vouchers:
-            fraud.screen_claim(voucher)
+        fraud.screen_claims(vouchers)
         winners = sorted({voucher.holder_id for voucher in vouchers}, key=str)
         LotteryEntry.objects.filter(program=program).update(won=False)
         for start in range(0, len(winners), 1000):
